@@ -1,0 +1,35 @@
+#pragma once
+// The command line: CLI11 definitions only, turned into plain Options so the
+// parsing is testable with argv vectors.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agenthook {
+
+enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart };
+
+struct Options {
+    Command command = Command::None;
+    std::optional<std::string> config_path;  // --config
+    std::string bundle;                      // rewrite --bundle
+    bool dry_run = false;                    // rewrite --dry-run
+    std::optional<std::string> check_file;   // check-config [FILE]
+    bool version = false;
+};
+
+struct CliResult {
+    Options options;
+    int exit_code = -1;  // >= 0: parsing ended the run (help, version, usage error)
+    std::string output;  // what to print on stdout (help, version)
+    std::string error;   // what to print on stderr (usage errors)
+};
+
+CliResult parse_cli(const std::vector<std::string>& args);
+
+// The stage name used in messages ("precreate", "createRuntime", ...).
+const char* command_name(Command c);
+
+inline constexpr const char* kVersion = "0.1.0";
+
+}  // namespace agenthook

@@ -1,0 +1,50 @@
+#pragma once
+// What every command receives: parsed options, the environment values the
+// hook reads (captured once in main, before hook mode clears the
+// environment), and the streams to use. Commands return the exit code and
+// throw HookError for failures.
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "../../oci/json.hpp"
+#include "../cli.hpp"
+#include "../log.hpp"
+#include "../plan.hpp"
+#include "../policy.hpp"
+
+namespace agenthook {
+
+struct Environment {
+    std::optional<std::string> policy_path;  // OCI_AGENT_HOOK_CONFIG
+    std::optional<std::string> tmp_size;     // AGENT_TMP_SIZE
+};
+
+struct Context {
+    Options options;
+    Environment env;
+    std::istream& in;
+    std::ostream& out;
+    std::ostream& err;
+    const Log& log;
+};
+
+int run_precreate(const Context& ctx);
+int run_rewrite(const Context& ctx);
+int run_check_config(const Context& ctx);
+int run_hook(const Context& ctx);  // createRuntime and prestart
+
+// Shared steps of the commands that rewrite a config.json.
+Policy load_effective_policy(const Context& ctx);
+
+struct Rewrite {
+    oci::Json before;
+    oci::Json after;
+    Plan plan;
+};
+
+// Validates `config` (named `name` in errors), plans, logs the plan's
+// warnings and returns the rewritten document.
+Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& name, const Policy& policy);
+
+}  // namespace agenthook

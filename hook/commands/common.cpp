@@ -1,0 +1,21 @@
+#include "../../oci/config.hpp"
+#include "command.hpp"
+
+namespace agenthook {
+
+Policy load_effective_policy(const Context& ctx) {
+    Warnings warnings;
+    Policy policy = load_policy(choose_policy_source(ctx.options.config_path, ctx.env.policy_path), warnings);
+    for (const auto& w : warnings) ctx.log.warn(w);
+    return policy;
+}
+
+Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& name, const Policy& policy) {
+    oci::validate_config(config, name);
+    Plan plan = make_plan(config, policy, Overrides{ctx.env.tmp_size});
+    for (const auto& w : plan.warnings) ctx.log.warn(w);
+    oci::Json after = apply_to_spec(config, plan);
+    return {std::move(config), std::move(after), std::move(plan)};
+}
+
+}  // namespace agenthook

@@ -1,0 +1,44 @@
+// createRuntime / prestart: runc and crun have already read config.json, so
+// the plan is applied inside the live container's mount namespace, verified,
+// and only then recorded in the bundle's config.json.
+#include <istream>
+#include <memory>
+
+#include "../../oci/config.hpp"
+#include "../../oci/json_io.hpp"
+#include "../../oci/state.hpp"
+#include "../in_container.hpp"
+#include "../live_plan.hpp"
+#include "../sys_linux.hpp"
+#include "command.hpp"
+
+namespace agenthook {
+
+namespace {
+constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;
+}
+
+int run_hook(const Context& ctx) {
+    const std::string state_name = "state (stdin)";
+    oci::State state =
+        oci::parse_state(oci::parse_object(oci::read_bounded(ctx.in, state_name, kMaxStateBytes), state_name),
+                         state_name);
+    if (state.pid <= 0)
+        throw HookError("read state", state_name + ": pid",
+                        "no container process (pid " + std::to_string(state.pid) +
+                            "); register the hook at createRuntime or prestart");
+
+    Policy policy = load_effective_policy(ctx);
+    const std::string config_path = state.bundle + "/config.json";
+    Rewrite r = plan_rewrite(ctx, oci::parse_object(oci::read_file_bounded(config_path), config_path),
+                             config_path, policy);
+
+    LivePlan live = plan_live(state.pid, state.bundle, r.before, r.plan);
+    auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); });
+    for (const auto& a : actions) ctx.log.info(state.id + ": " + a);
+
+    if (r.after != r.before) oci::write_file_atomic(config_path, oci::dump(r.after));
+    return 0;
+}
+
+}  // namespace agenthook

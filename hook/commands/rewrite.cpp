@@ -1,0 +1,27 @@
+// rewrite --bundle DIR: the spec-only path for anything that runs before the
+// runtime reads config.json (a runtime wrapper, a manual step).
+#include <ostream>
+
+#include "../../oci/json_io.hpp"
+#include "command.hpp"
+
+namespace agenthook {
+
+int run_rewrite(const Context& ctx) {
+    const std::string path = ctx.options.bundle + "/config.json";
+    Policy policy = load_effective_policy(ctx);
+    oci::Json config = oci::parse_object(oci::read_file_bounded(path), path);
+    Rewrite r = plan_rewrite(ctx, std::move(config), path, policy);
+
+    if (ctx.options.dry_run) {
+        auto changes = describe_mount_changes(r.before, r.after);
+        if (changes.empty()) ctx.out << path << ": no change\n";
+        for (const auto& line : changes) ctx.out << line << "\n";
+        return 0;
+    }
+    // An already rewritten config is left alone: no write, no new inode.
+    if (r.after != r.before) oci::write_file_atomic(path, oci::dump(r.after));
+    return 0;
+}
+
+}  // namespace agenthook

@@ -1,0 +1,108 @@
+#include "in_container.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <memory>
+
+#include "apply.hpp"
+#include "error.hpp"
+#include "fd.hpp"
+
+namespace agenthook {
+
+namespace {
+
+// Wire format: a tag line ("ok" or "error"), then fields separated by '\n'.
+// Field values never contain '\n' (newlines are replaced).
+std::string flat(std::string s) {
+    for (char& c : s)
+        if (c == '\n') c = ' ';
+    return s;
+}
+
+void write_all(int fd, const std::string& data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) nl = text.size();
+        lines.push_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+    return lines;
+}
+
+[[noreturn]] void child_main(int out, const LivePlan& plan,
+                             const std::function<std::unique_ptr<Sys>()>& make_sys) {
+    std::string msg;
+    try {
+        auto sys = make_sys();
+        msg = "ok\n";
+        for (const auto& line : apply(plan, *sys)) msg += flat(line) + "\n";
+    } catch (const HookError& e) {
+        msg = "error\n" + flat(e.step) + "\n" + flat(e.path) + "\n" + flat(e.reason) + "\n" +
+              std::to_string(e.err) + "\n" + flat(e.hint) + "\n";
+    } catch (const std::exception& e) {
+        msg = "error\napply\n\n" + flat(e.what()) + "\n0\n\n";
+    }
+    write_all(out, msg);
+    ::_exit(0);
+}
+
+}  // namespace
+
+std::vector<std::string> apply_in_child(const LivePlan& plan,
+                                        const std::function<std::unique_ptr<Sys>()>& make_sys) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw sys_error("create pipe", "", errno);
+    Fd read_end(fds[0]), write_end(fds[1]);
+
+    pid_t child = ::fork();
+    if (child < 0) throw sys_error("fork", "", errno);
+    if (child == 0) {
+        read_end.reset();
+        child_main(write_end.get(), plan, make_sys);
+    }
+    write_end.reset();
+
+    std::string reply;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(read_end.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status))
+        throw HookError("apply in container", plan.rootfs,
+                        std::string("worker process killed by signal ") + strsignal(WTERMSIG(status)));
+
+    auto lines = split_lines(reply);
+    if (lines.empty()) throw HookError("apply in container", plan.rootfs, "worker process gave no result");
+    if (lines[0] == "ok") return {lines.begin() + 1, lines.end()};
+    lines.resize(6);
+    int err = std::atoi(lines[4].c_str());
+    throw HookError(lines[1], lines[2], lines[3], err, lines[5]);
+}
+
+}  // namespace agenthook

@@ -1,0 +1,19 @@
+#pragma once
+// Runs apply() in a child process that enters the container's mount
+// namespace and does nothing else afterwards; the parent stays in the host
+// namespace to write config.json and to report. The child's result (its
+// action log, or its HookError) comes back through a pipe.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "live_plan.hpp"
+#include "sys.hpp"
+
+namespace agenthook {
+
+// `make_sys` is called in the child. Throws the child's HookError in the parent.
+std::vector<std::string> apply_in_child(const LivePlan& plan,
+                                        const std::function<std::unique_ptr<Sys>()>& make_sys);
+
+}  // namespace agenthook

@@ -1,0 +1,23 @@
+#pragma once
+// Messages go to stderr, one line each, prefixed with the program and stage.
+// In hook mode they also go to syslog: crun and podman hide a hook's stderr,
+// so syslog is the trace an operator can still find.
+#include <ostream>
+#include <string>
+
+namespace agenthook {
+
+class Log {
+public:
+    Log(std::ostream& err, std::string stage, bool to_syslog);
+    void warn(const std::string& message) const;
+    void error(const std::string& message) const;
+    void info(const std::string& message) const;  // syslog only: start-path details
+
+private:
+    std::ostream& err_;
+    std::string stage_;
+    bool to_syslog_;
+};
+
+}  // namespace agenthook

@@ -1,0 +1,211 @@
+#include "plan.hpp"
+
+#include <algorithm>
+#include <queue>
+#include <unordered_map>
+
+#include "../oci/config.hpp"
+#include "../oci/mount.hpp"
+#include "size.hpp"
+
+namespace agenthook {
+
+using oci::Json;
+
+Json PlannedTmpfs::to_mount() const {
+    Json options = Json::array({"nosuid"});
+    if (exec) {
+        options.push_back("nodev");
+        options.push_back("exec");
+    } else {
+        options.push_back("noexec");
+        options.push_back("nodev");
+    }
+    options.push_back("mode=1777");
+    options.push_back("size=" + format_size(size_bytes));
+    if (nr_inodes != 0) options.push_back("nr_inodes=" + std::to_string(nr_inodes));
+    return Json{{"destination", destination}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", options}};
+}
+
+namespace {
+
+// Annotation first (when allowed), then AGENT_TMP_SIZE, then the policy.
+uint64_t choose_tmp_size(const Json& config, const Policy& policy, const Overrides& overrides,
+                         Warnings& warnings) {
+    if (policy.allow_overrides) {
+        if (auto a = oci::annotation(config, kTmpSizeAnnotation))
+            if (auto bytes = checked_size(*a, std::string("annotation ") + kTmpSizeAnnotation,
+                                          policy.tmp_max_size, warnings))
+                return *bytes;
+    }
+    if (overrides.env_tmp_size)
+        if (auto bytes = checked_size(*overrides.env_tmp_size, "environment AGENT_TMP_SIZE",
+                                      policy.tmp_max_size, warnings))
+            return *bytes;
+    return policy.tmp_size;
+}
+
+std::vector<std::string> choose_excludes(const Json& config, const Policy& policy, Warnings& warnings) {
+    std::vector<std::string> paths = policy.exclude_paths;
+    if (!policy.allow_overrides) return paths;
+    auto list = oci::annotation(config, kExcludeAnnotation);
+    if (!list) return paths;
+    std::size_t pos = 0;
+    while (pos <= list->size()) {
+        std::size_t comma = list->find(',', pos);
+        if (comma == std::string::npos) comma = list->size();
+        std::string entry = list->substr(pos, comma - pos);
+        pos = comma + 1;
+        if (entry.empty()) continue;
+        std::string why;
+        auto path = validate_target_path(entry, why);
+        if (!path) {
+            warnings.push_back(std::string("annotation ") + kExcludeAnnotation + ": \"" + entry + "\" " + why + ", ignored");
+            continue;
+        }
+        if (std::find(paths.begin(), paths.end(), *path) == paths.end()) paths.push_back(*path);
+    }
+    return paths;
+}
+
+}  // namespace
+
+Plan make_plan(const Json& config, const Policy& policy, const Overrides& overrides) {
+    Plan plan;
+    plan.tmp = {"/tmp", choose_tmp_size(config, policy, overrides, plan.warnings), false, policy.tmp_nr_inodes};
+    for (const auto& path : choose_excludes(config, policy, plan.warnings))
+        plan.excludes.push_back({path, policy.exclude_size, true, 0});
+    plan.home = {policy.home_path, policy.home_uid, policy.home_gid, policy.home_mode};
+
+    if (auto limit = oci::memory_limit(config)) {
+        uint64_t total = plan.tmp.size_bytes;
+        for (const auto& e : plan.excludes) total += e.size_bytes;
+        if (total > *limit)
+            plan.warnings.push_back("tmpfs sizes (" + format_size(total) +
+                                    " in all) exceed linux.resources.memory.limit (" +
+                                    format_size(*limit) +
+                                    "): tmpfs pages are charged to the container's memory cgroup");
+    }
+    return plan;
+}
+
+std::vector<std::size_t> parent_first_order(const std::vector<std::string>& destinations) {
+    const std::size_t n = destinations.size();
+    std::unordered_map<std::string_view, std::vector<std::size_t>> at_path;
+    at_path.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) at_path[destinations[i]].push_back(i);
+
+    // Edges run from each mount at an ancestor path to the mount below it.
+    // Only real ancestors are looked up, so the edge count is bounded by
+    // n times the path depth, not n squared.
+    std::vector<std::vector<std::size_t>> children(n);
+    std::vector<std::size_t> pending(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::string_view path = destinations[i];
+        for (std::size_t cut = path.rfind('/'); cut != std::string_view::npos && path != "/";
+             cut = path.rfind('/', cut - 1)) {
+            std::string_view ancestor = cut == 0 ? std::string_view("/") : path.substr(0, cut);
+            if (auto it = at_path.find(ancestor); it != at_path.end())
+                for (std::size_t parent : it->second) {
+                    children[parent].push_back(i);
+                    ++pending[i];
+                }
+            if (cut == 0) break;
+        }
+    }
+
+    // Kahn's algorithm, always taking the lowest original index that is
+    // ready: an order that already satisfies the rule comes out unchanged.
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+    for (std::size_t i = 0; i < n; ++i)
+        if (pending[i] == 0) ready.push(i);
+    std::vector<std::size_t> order;
+    order.reserve(n);
+    while (!ready.empty()) {
+        std::size_t i = ready.top();
+        ready.pop();
+        order.push_back(i);
+        for (std::size_t c : children[i])
+            if (--pending[c] == 0) ready.push(c);
+    }
+    return order;  // ancestor relations have no cycles, so every index is here
+}
+
+Json apply_to_spec(const Json& config, const Plan& plan) {
+    std::vector<const PlannedTmpfs*> planned{&plan.tmp};
+    for (const auto& e : plan.excludes) planned.push_back(&e);
+
+    std::vector<Json> mounts;
+    std::vector<bool> placed(planned.size(), false);
+    if (auto it = config.find("mounts"); it != config.end()) {
+        mounts.reserve(it->size() + planned.size());
+        for (const Json& m : *it) {
+            std::string dest = oci::normalize_destination(m.at("destination").get<std::string>());
+            auto hit = std::find_if(planned.begin(), planned.end(),
+                                    [&](const PlannedTmpfs* p) { return p->destination == dest; });
+            if (hit == planned.end()) {
+                mounts.push_back(m);
+                continue;
+            }
+            std::size_t k = static_cast<std::size_t>(hit - planned.begin());
+            if (!placed[k]) mounts.push_back((*hit)->to_mount());
+            placed[k] = true;
+        }
+    }
+    for (std::size_t k = 0; k < planned.size(); ++k)
+        if (!placed[k]) mounts.push_back(planned[k]->to_mount());
+
+    std::vector<std::string> destinations;
+    destinations.reserve(mounts.size());
+    for (const Json& m : mounts) destinations.push_back(oci::normalize_destination(m.at("destination").get<std::string>()));
+
+    Json ordered = Json::array();
+    for (std::size_t i : parent_first_order(destinations)) ordered.push_back(std::move(mounts[i]));
+
+    Json out = config;
+    out["mounts"] = std::move(ordered);
+    return out;
+}
+
+namespace {
+
+std::string describe(const Json& m) {
+    std::string s = m.value("destination", "?") + " (" + m.value("type", "no type");
+    if (auto o = m.find("options"); o != m.end() && o->is_array() && !o->empty()) {
+        s += ": ";
+        for (std::size_t i = 0; i < o->size(); ++i)
+            s += (i ? "," : "") + ((*o)[i].is_string() ? (*o)[i].get<std::string>() : (*o)[i].dump());
+    }
+    return s + ")";
+}
+
+}  // namespace
+
+std::vector<std::string> describe_mount_changes(const Json& before, const Json& after) {
+    auto list = [](const Json& doc) {
+        std::vector<Json> v;
+        if (auto it = doc.find("mounts"); it != doc.end() && it->is_array())
+            for (const Json& m : *it) v.push_back(m);
+        return v;
+    };
+    std::vector<Json> old_mounts = list(before), new_mounts = list(after);
+    std::vector<std::string> lines;
+    for (const Json& m : old_mounts)
+        if (std::find(new_mounts.begin(), new_mounts.end(), m) == new_mounts.end())
+            lines.push_back("- remove " + describe(m));
+    for (const Json& m : new_mounts)
+        if (std::find(old_mounts.begin(), old_mounts.end(), m) == old_mounts.end())
+            lines.push_back("+ add " + describe(m));
+    // Mounts kept on both sides whose relative order changed.
+    std::vector<const Json*> kept_old, kept_new;
+    for (const Json& m : old_mounts)
+        if (std::find(new_mounts.begin(), new_mounts.end(), m) != new_mounts.end()) kept_old.push_back(&m);
+    for (const Json& m : new_mounts)
+        if (std::find(old_mounts.begin(), old_mounts.end(), m) != old_mounts.end()) kept_new.push_back(&m);
+    for (std::size_t i = 0; i < kept_new.size() && i < kept_old.size(); ++i)
+        if (*kept_new[i] != *kept_old[i])
+            lines.push_back("~ reorder " + describe(*kept_new[i]) + " now at position " + std::to_string(i + 1) + " of the kept mounts");
+    return lines;
+}
+
+}  // namespace agenthook

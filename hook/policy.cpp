@@ -1,0 +1,256 @@
+#include "policy.hpp"
+
+#include <cerrno>
+#include <set>
+
+#include "../oci/json_io.hpp"
+#include "../oci/mount.hpp"
+#include "error.hpp"
+#include "size.hpp"
+
+namespace agenthook {
+
+using oci::Json;
+
+static std::string summarize(const std::vector<std::string>& problems) {
+    std::string s = problems.front();
+    if (problems.size() > 1) s += " (and " + std::to_string(problems.size() - 1) + " more: run check-config)";
+    return s;
+}
+
+PolicyError::PolicyError(const std::string& source, std::vector<std::string> problems_)
+    : HookError("validate policy", source, summarize(problems_)), problems(std::move(problems_)) {}
+
+namespace {
+
+// Reads the policy document section by section, so every message carries
+// the file and the JSON path, and every key that is read is known.
+class Reader {
+public:
+    Reader(const std::string& source, Warnings& warnings) : source_(source), warnings_(warnings) {}
+
+    // Records a problem and lets parsing go on, so check-config can list
+    // every problem at once; finish() turns them into one error.
+    void fail(const std::string& json_path, const std::string& reason) {
+        problems_.push_back(json_path + ": " + reason);
+    }
+
+    void finish() const {
+        if (!problems_.empty()) throw PolicyError(source_, problems_);
+    }
+
+    // The object at doc[key] (nullptr when absent); unknown keys inside it warn.
+    const Json* section(const Json& doc, const std::string& key, std::set<std::string> known) {
+        auto it = doc.find(key);
+        if (it == doc.end()) return nullptr;
+        if (!it->is_object()) {
+            fail(key, std::string("expected object, got ") + it->type_name());
+            return nullptr;
+        }
+        warn_unknown(*it, key + ".", known);
+        return &*it;
+    }
+
+    void warn_unknown(const Json& obj, const std::string& prefix, const std::set<std::string>& known) {
+        for (const auto& [k, v] : obj.items())
+            if (!known.count(k))
+                warnings_.push_back(source_ + ": " + prefix + k + ": unknown key, ignored");
+    }
+
+    // doc[key] when present and of the right type; nullptr otherwise (a
+    // wrong type is recorded as a problem).
+    const Json* field(const Json* obj, const char* key, Json::value_t type, const char* type_name,
+                      const std::string& json_path) {
+        if (!obj) return nullptr;
+        auto it = obj->find(key);
+        if (it == obj->end()) return nullptr;
+        bool ok = it->type() == type || (type == Json::value_t::number_unsigned && it->is_number_integer());
+        if (!ok) {
+            fail(json_path, std::string("expected ") + type_name + ", got " + it->type_name());
+            return nullptr;
+        }
+        return &*it;
+    }
+
+    const Json* string_field(const Json* obj, const char* key, const std::string& path) {
+        return field(obj, key, Json::value_t::string, "string", path);
+    }
+
+    uint64_t integer(const Json* obj, const char* key, const std::string& path, uint64_t def,
+                     uint64_t max) {
+        const Json* v = field(obj, key, Json::value_t::number_unsigned, "integer", path);
+        if (!v) return def;
+        if (*v < 0 || v->get<uint64_t>() > max) {
+            fail(path, "out of range 0.." + std::to_string(max) + ": " + v->dump());
+            return def;
+        }
+        return v->get<uint64_t>();
+    }
+
+    // A max_size is a bound: an invalid one is an error, never a fallback.
+    uint64_t max_size(const Json* obj, const std::string& path, uint64_t def) {
+        const Json* v = string_field(obj, "max_size", path);
+        if (!v) return def;
+        auto bytes = parse_size(v->get<std::string>());
+        if (!bytes) {
+            fail(path, "invalid size \"" + v->get<std::string>() + "\" (a positive integer with an optional k, m or g)");
+            return def;
+        }
+        return *bytes;
+    }
+
+    // A size falls back to its default (itself clamped to max) when invalid.
+    uint64_t size(const Json* obj, const std::string& path, uint64_t def, uint64_t max) {
+        uint64_t fallback = std::min(def, max);
+        const Json* v = string_field(obj, "size", path);
+        if (!v) return fallback;
+        auto bytes = checked_size(v->get<std::string>(), source_ + ": " + path, max, warnings_);
+        if (!bytes) {
+            warnings_.push_back(source_ + ": " + path + ": using the default " + format_size(fallback));
+            return fallback;
+        }
+        return *bytes;
+    }
+
+private:
+    const std::string& source_;
+    Warnings& warnings_;
+    std::vector<std::string> problems_;
+};
+
+}  // namespace
+
+std::optional<uint64_t> checked_size(const std::string& text, const std::string& source,
+                                     uint64_t max, Warnings& warnings) {
+    auto bytes = parse_size(text);
+    if (!bytes) {
+        warnings.push_back(source + ": invalid size \"" + text +
+                           "\" (a positive integer with an optional k, m or g), ignored");
+        return std::nullopt;
+    }
+    if (*bytes > max) {
+        warnings.push_back(source + ": size " + text + " is above the maximum " + format_size(max) +
+                           ", clamped to " + format_size(max));
+        return max;
+    }
+    return bytes;
+}
+
+std::optional<std::string> validate_target_path(const std::string& raw, std::string& why) {
+    if (raw.empty() || raw[0] != '/') {
+        why = "must be an absolute path";
+        return std::nullopt;
+    }
+    if (oci::has_dotdot_segment(raw)) {
+        why = "must not contain a \"..\" segment";
+        return std::nullopt;
+    }
+    std::string path = oci::normalize_destination(raw);
+    if (path == "/") {
+        why = "must not be \"/\"";
+        return std::nullopt;
+    }
+    if (path == "/tmp") {
+        why = "must not be /tmp (the hook mounts /tmp itself)";
+        return std::nullopt;
+    }
+    for (const char* kernel_fs : {"/proc", "/sys", "/dev"}) {
+        if (oci::is_at_or_under(path, kernel_fs)) {
+            why = std::string("must not be under ") + kernel_fs;
+            return std::nullopt;
+        }
+    }
+    return path;
+}
+
+Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnings) {
+    Reader r(source, warnings);
+    Policy p;
+    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations"});
+
+    const Json* tmp = r.section(doc, "tmp", {"size", "max_size", "nr_inodes"});
+    p.tmp_max_size = r.max_size(tmp, "tmp.max_size", p.tmp_max_size);
+    p.tmp_size = r.size(tmp, "tmp.size", p.tmp_size, p.tmp_max_size);
+    p.tmp_nr_inodes = r.integer(tmp, "nr_inodes", "tmp.nr_inodes", 0, uint64_t{1} << 32);
+
+    const Json* exclude = r.section(doc, "exclude", {"paths", "size", "max_size"});
+    p.exclude_max_size = r.max_size(exclude, "exclude.max_size", p.exclude_max_size);
+    p.exclude_size = r.size(exclude, "exclude.size", p.exclude_size, p.exclude_max_size);
+    if (const Json* paths = r.field(exclude, "paths", Json::value_t::array, "array", "exclude.paths")) {
+        for (std::size_t i = 0; i < paths->size(); ++i) {
+            std::string at = "exclude.paths[" + std::to_string(i) + "]";
+            const Json& entry = (*paths)[i];
+            if (!entry.is_string()) {
+                r.fail(at, std::string("expected string, got ") + entry.type_name());
+                continue;
+            }
+            std::string why;
+            auto path = validate_target_path(entry.get<std::string>(), why);
+            if (!path) {
+                r.fail(at, "\"" + entry.get<std::string>() + "\" " + why);
+                continue;
+            }
+            if (std::find(p.exclude_paths.begin(), p.exclude_paths.end(), *path) == p.exclude_paths.end())
+                p.exclude_paths.push_back(*path);
+        }
+    }
+
+    const Json* home = r.section(doc, "home", {"path", "uid", "gid", "mode"});
+    if (const Json* v = r.string_field(home, "path", "home.path")) {
+        std::string why;
+        auto path = validate_target_path(v->get<std::string>(), why);
+        if (path) p.home_path = *path;
+        else r.fail("home.path", "\"" + v->get<std::string>() + "\" " + why);
+    }
+    // 2^32-1 is the kernel's "no id" value, never a real owner.
+    p.home_uid = static_cast<uint32_t>(r.integer(home, "uid", "home.uid", p.home_uid, 0xfffffffeULL));
+    p.home_gid = static_cast<uint32_t>(r.integer(home, "gid", "home.gid", p.home_gid, 0xfffffffeULL));
+    if (const Json* v = r.string_field(home, "mode", "home.mode")) {
+        const std::string& text = v->get_ref<const std::string&>();
+        bool octal = !text.empty() && text.size() <= 5 &&
+                     text.find_first_not_of("01234567") == std::string::npos;
+        uint32_t mode = octal ? static_cast<uint32_t>(std::stoul(text, nullptr, 8)) : 0;
+        if (!octal || mode > 07777) r.fail("home.mode", "expected an octal mode 0000..7777 such as \"0755\", got \"" + text + "\"");
+        else p.home_mode = mode;
+    }
+
+    const Json* ann = r.section(doc, "annotations", {"allow_overrides"});
+    if (const Json* v = r.field(ann, "allow_overrides", Json::value_t::boolean, "boolean",
+                                "annotations.allow_overrides"))
+        p.allow_overrides = v->get<bool>();
+    r.finish();
+    return p;
+}
+
+Json policy_to_json(const Policy& p) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", p.home_mode);
+    return Json{
+        {"tmp", {{"size", format_size(p.tmp_size)}, {"max_size", format_size(p.tmp_max_size)},
+                 {"nr_inodes", p.tmp_nr_inodes}}},
+        {"exclude", {{"paths", p.exclude_paths}, {"size", format_size(p.exclude_size)},
+                     {"max_size", format_size(p.exclude_max_size)}}},
+        {"home", {{"path", p.home_path}, {"uid", p.home_uid}, {"gid", p.home_gid}, {"mode", mode}}},
+        {"annotations", {{"allow_overrides", p.allow_overrides}}},
+    };
+}
+
+PolicySource choose_policy_source(const std::optional<std::string>& cli_path,
+                                  const std::optional<std::string>& env_path) {
+    if (cli_path && !cli_path->empty()) return {*cli_path, true};
+    if (env_path && !env_path->empty()) return {*env_path, true};
+    return {kDefaultPolicyPath, false};
+}
+
+Policy load_policy(const PolicySource& source, Warnings& warnings) {
+    std::string text;
+    try {
+        text = oci::read_file_bounded(source.path, std::size_t{1} << 20);
+    } catch (const HookError& e) {
+        if (e.err == ENOENT && !source.explicit_) return Policy{};
+        throw HookError("load policy", source.path, e.reason, e.err);
+    }
+    return parse_policy(oci::parse_object(text, source.path), source.path, warnings);
+}
+
+}  // namespace agenthook

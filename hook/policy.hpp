@@ -1,0 +1,72 @@
+#pragma once
+// The hook's own configuration (the policy file): schema, defaults, the size
+// rules and where the file comes from. Parsing and validation are PURE;
+// load_policy() is the only part that reads a file.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../oci/json.hpp"
+#include "error.hpp"
+
+namespace agenthook {
+
+inline constexpr const char* kDefaultPolicyPath = "/etc/oci-agent-hook/config.json";
+
+struct Policy {
+    uint64_t tmp_size = uint64_t{512} << 20;
+    uint64_t tmp_max_size = uint64_t{4} << 30;
+    uint64_t tmp_nr_inodes = 0;  // 0: kernel default
+    std::vector<std::string> exclude_paths;  // normalized, validated
+    uint64_t exclude_size = uint64_t{1} << 30;
+    uint64_t exclude_max_size = uint64_t{8} << 30;
+    std::string home_path = "/agent-home";
+    uint32_t home_uid = 1000;
+    uint32_t home_gid = 1000;
+    uint32_t home_mode = 0755;
+    bool allow_overrides = true;
+};
+
+using Warnings = std::vector<std::string>;
+
+// A policy file with problems: the message names the first, `problems`
+// holds every one as "<json path>: <reason>".
+struct PolicyError : HookError {
+    std::vector<std::string> problems;
+    PolicyError(const std::string& source, std::vector<std::string> problems);
+};
+
+// Validates a policy document. Type errors, bad bounds and bad excluded
+// paths throw HookError naming `source` and the JSON path (fail closed); an
+// invalid or empty size falls back to its default and a size above its
+// max_size is clamped, each with a warning; unknown keys are warnings.
+Policy parse_policy(const oci::Json& doc, const std::string& source, Warnings& warnings);
+
+// The effective policy as JSON, in the policy file's own schema.
+oci::Json policy_to_json(const Policy& policy);
+
+// Validates one size value from `source` (a label for messages) against
+// `max`: nullopt with a warning when invalid, clamped with a warning when
+// above `max`.
+std::optional<uint64_t> checked_size(const std::string& text, const std::string& source,
+                                     uint64_t max, Warnings& warnings);
+
+// Validates a path the hook will mount on or create: absolute, no ".."
+// segment, not "/", not "/tmp", not under /proc, /sys or /dev. Returns the
+// normalized path, or nullopt with the reason in `why`.
+std::optional<std::string> validate_target_path(const std::string& raw, std::string& why);
+
+struct PolicySource {
+    std::string path;     // the file to read
+    bool explicit_ = false;  // named by --config or OCI_AGENT_HOOK_CONFIG: must exist
+};
+
+// Picks the policy file: --config, then OCI_AGENT_HOOK_CONFIG, then the default.
+PolicySource choose_policy_source(const std::optional<std::string>& cli_path,
+                                  const std::optional<std::string>& env_path);
+
+// Reads and validates the policy file; a missing default file means defaults.
+Policy load_policy(const PolicySource& source, Warnings& warnings);
+
+}  // namespace agenthook

@@ -1,0 +1,139 @@
+#include "json_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+
+#include "../hook/error.hpp"
+#include "../hook/fd.hpp"
+
+using agenthook::Fd;
+using agenthook::HookError;
+using agenthook::sys_error;
+
+namespace oci {
+
+std::string read_bounded(std::istream& in, const std::string& name, std::size_t limit) {
+    std::string text;
+    char buf[65536];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        text.append(buf, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > limit)
+            throw HookError("read", name,
+                            "larger than the " + std::to_string(limit >> 20) + " MiB limit");
+    }
+    if (in.bad()) throw HookError("read", name, "read error");
+    return text;
+}
+
+std::string read_file_bounded(const std::string& path, std::size_t limit) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd.valid()) throw sys_error("open", path, errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw sys_error("stat", path, errno);
+    if (!S_ISREG(st.st_mode)) throw HookError("open", path, "not a regular file");
+    if (static_cast<std::size_t>(st.st_size) > limit)
+        throw HookError("read", path, "larger than the " + std::to_string(limit >> 20) + " MiB limit");
+    std::string text;
+    text.reserve(static_cast<std::size_t>(st.st_size));
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw sys_error("read", path, errno);
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > limit)
+            throw HookError("read", path, "larger than the " + std::to_string(limit >> 20) + " MiB limit");
+    }
+    return text;
+}
+
+Json parse_object(const std::string& text, const std::string& name) {
+    Json doc;
+    try {
+        doc = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ...";
+        // keep the part after the bracketed id, and give the byte offset.
+        std::string msg = e.what();
+        auto cut = msg.find("] ");
+        if (cut != std::string::npos) msg = msg.substr(cut + 2);
+        throw HookError("parse JSON", name, "byte " + std::to_string(e.byte) + ": " + msg);
+    }
+    if (!doc.is_object())
+        throw HookError("parse JSON", name, std::string("expected a JSON object, got ") + doc.type_name());
+    return doc;
+}
+
+std::string dump(const Json& doc) { return doc.dump(2) + "\n"; }
+
+namespace {
+
+std::string dir_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string base_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Removes the temporary file unless the rename consumed it.
+struct TempFile {
+    std::string path;
+    bool armed = true;
+    ~TempFile() {
+        if (armed) ::unlink(path.c_str());
+    }
+};
+
+void write_all(int fd, const std::string& content, const std::string& path) {
+    const char* p = content.data();
+    std::size_t left = content.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw sys_error("write", path, errno);
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+    struct stat original {};
+    if (::stat(path.c_str(), &original) != 0) throw sys_error("stat", path, errno);
+    if (!S_ISREG(original.st_mode)) throw HookError("write", path, "not a regular file");
+
+    std::string dir = dir_of(path);
+    std::string templ = dir + "/." + base_of(path) + ".oci-agent-hook.XXXXXX";
+    Fd fd(::mkostemp(templ.data(), O_CLOEXEC));
+    if (!fd.valid()) throw sys_error("create temporary file", templ, errno);
+    TempFile temp{templ};
+
+    write_all(fd.get(), content, templ);
+    if (::fchmod(fd.get(), original.st_mode & 07777) != 0) throw sys_error("chmod", templ, errno);
+    if (::fchown(fd.get(), original.st_uid, original.st_gid) != 0) throw sys_error("chown", templ, errno);
+    if (::fsync(fd.get()) != 0) throw sys_error("fsync", templ, errno);
+    fd.reset();
+    if (::rename(templ.c_str(), path.c_str()) != 0) throw sys_error("rename", path, errno);
+    temp.armed = false;
+
+    // The rename is durable only once the directory entry is on disk.
+    Fd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dirfd.valid()) ::fsync(dirfd.get());
+}
+
+}  // namespace oci

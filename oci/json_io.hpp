@@ -1,0 +1,33 @@
+#pragma once
+// Bounded reads and atomic writes of JSON documents. Errors are
+// agenthook::HookError naming the step, the file and the reason.
+#include <cstddef>
+#include <istream>
+#include <string>
+
+#include "json.hpp"
+
+namespace oci {
+
+// config.json and state documents larger than this are refused.
+inline constexpr std::size_t kMaxDocumentBytes = std::size_t{64} << 20;
+
+// Reads all of `in` (named `name` in errors); refuses more than `limit` bytes.
+std::string read_bounded(std::istream& in, const std::string& name,
+                         std::size_t limit = kMaxDocumentBytes);
+std::string read_file_bounded(const std::string& path, std::size_t limit = kMaxDocumentBytes);
+
+// Parses `text`; a syntax error names `name`, the byte offset and the reason.
+// The result must be a JSON object (every OCI document is one).
+Json parse_object(const std::string& text, const std::string& name);
+
+// The one serialization the hook writes, so a rewrite of a rewrite is
+// byte-identical.
+std::string dump(const Json& doc);
+
+// Replaces `path` atomically: a temporary file in the same directory, the
+// original's mode and owner, fsync, rename, fsync of the directory. On any
+// failure the original is untouched and the temporary file is removed.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+}  // namespace oci

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Command-level tests: the built binary on fixtures and on bad input of every
+# kind. Each check prints "ok" or "FAIL"; the last line counts them.
+set -u
+BIN=${1:?usage: test_commands.sh PATH-TO-oci-agent-hook}
+HERE=$(cd "$(dirname "$0")" && pwd)
+FIX=$HERE/../fixtures
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export OCI_AGENT_HOOK_CONFIG=$WORK/policy.json
+echo '{}' > "$WORK/policy.json"
+unset AGENT_TMP_SIZE
+passed=0 failed=0
+
+check() {  # check NAME CONDITION-COMMAND...
+    local name=$1; shift
+    if "$@"; then passed=$((passed + 1)); echo "ok   $name"
+    else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+run() {  # run STDIN-FILE ARGS... -> $out $err $rc
+    out=$("$BIN" "${@:2}" < "$1" 2> "$WORK/err"); rc=$?; err=$(cat "$WORK/err")
+}
+
+has() { grep -qF -- "$2" <<< "$1"; }
+one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && [ -n "$1" ]; }
+
+# precreate: stdout is exactly the rewritten JSON.
+run "$FIX/runc-spec.json" precreate
+check "precreate exits 0" [ "$rc" -eq 0 ]
+check "precreate prints only JSON" jq -e . <<< "$out" > /dev/null
+check "precreate /tmp tmpfs" [ "$(jq -c '.mounts[] | select(.destination=="/tmp") | .options' <<< "$out")" = '["nosuid","noexec","nodev","mode=1777","size=512m"]' ]
+check "precreate keeps process" [ "$(jq -c .process.args <<< "$out")" = "$(jq -c .process.args "$FIX/runc-spec.json")" ]
+check "precreate no stderr" [ -z "$err" ]
+
+echo "$out" > "$WORK/once.json"
+run "$WORK/once.json" precreate
+check "precreate is idempotent (byte-identical)" [ "$out" = "$(cat "$WORK/once.json")" ]
+
+run "$FIX/docker-tmp-exec.json" precreate
+check "docker exec /tmp replaced" [ "$(jq '[.mounts[] | select(.destination=="/tmp")] | length' <<< "$out")" = 1 ]
+check "docker /tmp noexec" [ "$(jq -r '.mounts[] | select(.destination=="/tmp") | .options | index("noexec") != null' <<< "$out")" = true ]
+
+# Overrides reach the binary: environment, annotation, clamping.
+out=$(AGENT_TMP_SIZE=1g "$BIN" precreate < "$FIX/runc-spec.json" 2>/dev/null)
+check "AGENT_TMP_SIZE=1g" has "$out" '"size=1g"'
+jq '.annotations["oci-agent-hook/tmp-size"]="2g"' "$FIX/runc-spec.json" > "$WORK/ann.json"
+out=$(AGENT_TMP_SIZE=1g "$BIN" precreate < "$WORK/ann.json" 2>/dev/null)
+check "annotation beats AGENT_TMP_SIZE" has "$out" '"size=2g"'
+out=$(AGENT_TMP_SIZE=99g "$BIN" precreate < "$FIX/runc-spec.json" 2> "$WORK/err")
+check "clamped to max_size" has "$out" '"size=4g"'
+check "clamp warns" has "$(cat "$WORK/err")" "clamped to 4g"
+out=$(AGENT_TMP_SIZE=bogus "$BIN" precreate < "$FIX/runc-spec.json" 2> "$WORK/err")
+check "invalid AGENT_TMP_SIZE falls back" has "$out" '"size=512m"'
+check "invalid AGENT_TMP_SIZE warns" has "$(cat "$WORK/err")" 'invalid size "bogus"'
+
+# Bad input of every kind: exit 1, one line naming the input and the reason.
+printf '{"ociVersion": "1.0.2", "mounts": [' > "$WORK/truncated.json"
+run "$WORK/truncated.json" precreate
+check "truncated JSON exits 1" [ "$rc" -eq 1 ]
+check "truncated JSON: one line with byte offset" one_line "$err"
+check "truncated JSON names byte" has "$err" "config.json (stdin): byte "
+check "truncated JSON prints no JSON" [ -z "$out" ]
+echo '[1,2]' > "$WORK/array.json"
+run "$WORK/array.json" precreate
+check "non-object exits 1" [ "$rc" -eq 1 ]
+check "non-object message" has "$err" "expected a JSON object, got array"
+echo '{"mounts": {}}' > "$WORK/mounts.json"
+run "$WORK/mounts.json" precreate
+check "mounts not an array" has "$err" "mounts: expected array, got object"
+check "mounts not an array exits 1" [ "$rc" -eq 1 ]
+echo '{"mounts": [{"type": "bind"}]}' > "$WORK/nodest.json"
+run "$WORK/nodest.json" precreate
+check "mount without destination" has "$err" "mounts[0].destination: missing"
+: > "$WORK/empty.json"
+run "$WORK/empty.json" precreate
+check "empty input exits 1" [ "$rc" -eq 1 ]
+head -c $((64 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' > "$WORK/huge.json"
+run "$WORK/huge.json" precreate
+check "64 MiB + 1 refused" has "$err" "larger than the 64 MiB limit"
+check "64 MiB + 1 exits 1" [ "$rc" -eq 1 ]
+
+# rewrite --bundle: atomic, mode kept, no temp file, dry run writes nothing.
+mkdir -p "$WORK/bundle"
+cp "$FIX/docker-tmp-exec.json" "$WORK/bundle/config.json"
+chmod 0640 "$WORK/bundle/config.json"
+before=$(cat "$WORK/bundle/config.json")
+run /dev/null rewrite --bundle "$WORK/bundle" --dry-run
+check "dry-run exits 0" [ "$rc" -eq 0 ]
+check "dry-run lists removal" has "$out" "- remove /tmp (tmpfs: rw,nosuid,nodev,exec,size=100m)"
+check "dry-run lists addition" has "$out" "+ add /tmp (tmpfs: nosuid,noexec,nodev,mode=1777,size=512m)"
+check "dry-run writes nothing" [ "$before" = "$(cat "$WORK/bundle/config.json")" ]
+run /dev/null rewrite --bundle "$WORK/bundle"
+check "rewrite exits 0" [ "$rc" -eq 0 ]
+check "rewrite keeps mode" [ "$(stat -c %a "$WORK/bundle/config.json")" = 640 ]
+check "rewrite leaves no temp file" [ "$(ls -A "$WORK/bundle")" = config.json ]
+check "rewrite wrote /tmp" [ "$(jq -r '.mounts[] | select(.destination=="/tmp") | .options[-1]' "$WORK/bundle/config.json")" = size=512m ]
+inode=$(stat -c %i "$WORK/bundle/config.json")
+run /dev/null rewrite --bundle "$WORK/bundle"
+check "second rewrite leaves the file alone" [ "$(stat -c %i "$WORK/bundle/config.json")" = "$inode" ]
+run /dev/null rewrite --bundle "$WORK/bundle" --dry-run
+check "dry-run on rewritten: no change" has "$out" "no change"
+echo '{"mounts": 5}' > "$WORK/bundle/config.json"
+run /dev/null rewrite --bundle "$WORK/bundle"
+check "bad bundle config exits 1" [ "$rc" -eq 1 ]
+check "bad bundle config names file" has "$err" "$WORK/bundle/config.json: mounts: expected array"
+check "bad bundle config untouched" [ "$(cat "$WORK/bundle/config.json")" = '{"mounts": 5}' ]
+run /dev/null rewrite --bundle "$WORK/nonexistent"
+check "missing bundle exits 1" [ "$rc" -eq 1 ]
+check "missing bundle message" has "$err" "open: $WORK/nonexistent/config.json: No such file or directory"
+
+# Policy: explicit missing file is an error; check-config lists every problem.
+run "$FIX/runc-spec.json" --config "$WORK/missing-policy.json" precreate
+check "missing explicit policy exits 1" [ "$rc" -eq 1 ]
+check "missing explicit policy message" has "$err" "load policy: $WORK/missing-policy.json: No such file or directory"
+echo '{"tmp": {"size": 5, "max_size": "x"}, "exclude": {"paths": ["/a/../b"]}, "bogus": 1}' > "$WORK/bad-policy.json"
+run /dev/null check-config "$WORK/bad-policy.json"
+check "check-config bad exits 1" [ "$rc" -eq 1 ]
+check "check-config lists tmp.size" has "$err" "tmp.size: expected string, got number"
+check "check-config lists tmp.max_size" has "$err" "tmp.max_size: invalid size"
+check "check-config lists exclude path" has "$err" 'exclude.paths[0]: "/a/../b" must not contain a ".." segment'
+check "check-config warns unknown key" has "$err" "bogus: unknown key"
+run "$FIX/runc-spec.json" --config "$WORK/bad-policy.json" precreate
+check "bad policy fails closed" [ "$rc" -eq 1 ]
+check "bad policy: one line" one_line "$err"
+run /dev/null check-config "$HERE/../../config.json.example"
+check "config.json.example is valid" [ "$rc" -eq 0 ]
+check "config.json.example has no warnings" [ -z "$err" ]
+check "check-config prints effective policy" [ "$(jq -r .tmp.size <<< "$out")" = 512m ]
+echo '{"tmp": {"size": "junk"}}' > "$WORK/junk.json"
+run /dev/null check-config "$WORK/junk.json"
+check "check-config: invalid size falls back" [ "$(jq -r .tmp.size <<< "$out")" = 512m ]
+check "check-config: invalid size warns" has "$err" "using the default 512m"
+
+# Usage and version.
+run /dev/null --version
+check "--version" has "$out" "oci-agent-hook "
+run /dev/null
+check "no command exits 2" [ "$rc" -eq 2 ]
+run /dev/null --help
+check "--help names the commands" has "$out" "check-config"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

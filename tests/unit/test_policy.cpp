@@ -1,0 +1,200 @@
+#include <doctest/doctest.h>
+
+#include "hook/policy.hpp"
+
+using namespace agenthook;
+using oci::Json;
+
+namespace {
+
+Policy parse(const std::string& text, Warnings& w) { return parse_policy(Json::parse(text), "policy.json", w); }
+
+std::string first_error(const std::string& text) {
+    Warnings w;
+    try {
+        parse(text, w);
+    } catch (const PolicyError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool any_contains(const Warnings& w, const std::string& needle) {
+    for (const auto& s : w)
+        if (s.find(needle) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("empty policy gives the documented defaults") {
+    Warnings w;
+    Policy p = parse("{}", w);
+    CHECK(w.empty());
+    CHECK(p.tmp_size == 512ull << 20);
+    CHECK(p.tmp_max_size == 4ull << 30);
+    CHECK(p.tmp_nr_inodes == 0);
+    CHECK(p.exclude_paths.empty());
+    CHECK(p.exclude_size == 1ull << 30);
+    CHECK(p.exclude_max_size == 8ull << 30);
+    CHECK(p.home_path == "/agent-home");
+    CHECK(p.home_uid == 1000);
+    CHECK(p.home_gid == 1000);
+    CHECK(p.home_mode == 0755);
+    CHECK(p.allow_overrides);
+}
+
+TEST_CASE("a full policy is read") {
+    Warnings w;
+    Policy p = parse(R"({"tmp":{"size":"1g","max_size":"2g","nr_inodes":5000},
+        "exclude":{"paths":["/workspace/node_modules","/workspace/.pnpm-store/"],"size":"256m","max_size":"512m"},
+        "home":{"path":"/home/agent","uid":1001,"gid":1002,"mode":"0700"},
+        "annotations":{"allow_overrides":false}})", w);
+    CHECK(w.empty());
+    CHECK(p.tmp_size == 1ull << 30);
+    CHECK(p.tmp_max_size == 2ull << 30);
+    CHECK(p.tmp_nr_inodes == 5000);
+    CHECK(p.exclude_paths == std::vector<std::string>{"/workspace/node_modules", "/workspace/.pnpm-store"});
+    CHECK(p.exclude_size == 256ull << 20);
+    CHECK(p.home_path == "/home/agent");
+    CHECK(p.home_uid == 1001);
+    CHECK(p.home_gid == 1002);
+    CHECK(p.home_mode == 0700);
+    CHECK_FALSE(p.allow_overrides);
+}
+
+TEST_CASE("invalid or empty tmp.size falls back to the default with a warning") {
+    for (const char* bad : {"", "0", "-1m", "1.5g", "512mb", "50%", "lots"}) {
+        CAPTURE(bad);
+        Warnings w;
+        Policy p = parse(std::string(R"({"tmp":{"size":")") + bad + R"("}})", w);
+        CHECK(p.tmp_size == 512ull << 20);
+        CHECK(any_contains(w, "tmp.size"));
+        CHECK(any_contains(w, "using the default 512m"));
+    }
+}
+
+TEST_CASE("a size above max_size is clamped with a warning") {
+    Warnings w;
+    Policy p = parse(R"({"tmp":{"size":"16g"}})", w);
+    CHECK(p.tmp_size == 4ull << 30);
+    CHECK(any_contains(w, "clamped to 4g"));
+
+    Warnings w2;
+    Policy q = parse(R"({"exclude":{"size":"2g","max_size":"1g"}})", w2);
+    CHECK(q.exclude_size == 1ull << 30);
+    CHECK(any_contains(w2, "clamped to 1g"));
+}
+
+TEST_CASE("a default above a lowered max_size is bounded by it") {
+    Warnings w;
+    Policy p = parse(R"({"tmp":{"max_size":"256m"}})", w);
+    CHECK(p.tmp_size == 256ull << 20);
+    Policy q = parse(R"({"tmp":{"max_size":"256m","size":"junk"}})", w);
+    CHECK(q.tmp_size == 256ull << 20);
+}
+
+TEST_CASE("unknown keys are warnings") {
+    Warnings w;
+    parse(R"({"tmpp":{},"tmp":{"sise":"1g"},"home":{"owner":1}})", w);
+    CHECK(any_contains(w, "tmpp: unknown key"));
+    CHECK(any_contains(w, "tmp.sise: unknown key"));
+    CHECK(any_contains(w, "home.owner: unknown key"));
+}
+
+TEST_CASE("wrong types and bad bounds are errors naming the file and JSON path") {
+    CHECK(first_error(R"({"tmp":"512m"})") == "validate policy: policy.json: tmp: expected object, got string");
+    CHECK(first_error(R"({"tmp":{"size":512}})") == "validate policy: policy.json: tmp.size: expected string, got number");
+    CHECK(first_error(R"({"tmp":{"max_size":"huge"}})").find("tmp.max_size: invalid size \"huge\"") != std::string::npos);
+    CHECK(first_error(R"({"tmp":{"nr_inodes":-1}})").find("tmp.nr_inodes: out of range") != std::string::npos);
+    CHECK(first_error(R"({"tmp":{"nr_inodes":1.5}})").find("tmp.nr_inodes: expected integer") != std::string::npos);
+    CHECK(first_error(R"({"exclude":{"paths":"/x"}})").find("exclude.paths: expected array") != std::string::npos);
+    CHECK(first_error(R"({"exclude":{"paths":[1]}})").find("exclude.paths[0]: expected string") != std::string::npos);
+    CHECK(first_error(R"({"home":{"uid":"1000"}})").find("home.uid: expected integer") != std::string::npos);
+    CHECK(first_error(R"({"home":{"uid":4294967295}})").find("home.uid: out of range") != std::string::npos);
+    CHECK(first_error(R"({"home":{"mode":"755x"}})").find("home.mode: expected an octal mode") != std::string::npos);
+    CHECK(first_error(R"({"home":{"mode":"17777"}})").find("home.mode") != std::string::npos);
+    CHECK(first_error(R"({"home":{"path":"relative"}})").find("home.path: \"relative\" must be an absolute path") != std::string::npos);
+    CHECK(first_error(R"({"annotations":{"allow_overrides":"yes"}})").find("annotations.allow_overrides: expected boolean") != std::string::npos);
+}
+
+TEST_CASE("every problem is collected, the message counts the rest") {
+    Warnings w;
+    try {
+        parse(R"({"tmp":{"size":1,"max_size":2},"home":{"uid":-5}})", w);
+        FAIL("expected PolicyError");
+    } catch (const PolicyError& e) {
+        CHECK(e.problems.size() == 3);
+        CHECK(std::string(e.what()).find("(and 2 more: run check-config)") != std::string::npos);
+    }
+}
+
+TEST_CASE("excluded paths are validated and normalized") {
+    struct Case { const char* path; const char* why; };
+    const Case bad[] = {
+        {"workspace/node_modules", "must be an absolute path"},
+        {"", "must be an absolute path"},
+        {"/workspace/../etc", "must not contain a \"..\" segment"},
+        {"/..", "must not contain a \"..\" segment"},
+        {"/", "must not be \"/\""},
+        {"//", "must not be \"/\""},
+        {"/tmp", "must not be /tmp"},
+        {"/tmp/", "must not be /tmp"},
+        {"/proc", "must not be under /proc"},
+        {"/proc/sys/kernel", "must not be under /proc"},
+        {"/sys/fs", "must not be under /sys"},
+        {"/dev/shm", "must not be under /dev"},
+    };
+    for (const auto& c : bad) {
+        CAPTURE(c.path);
+        std::string why;
+        CHECK_FALSE(validate_target_path(c.path, why).has_value());
+        CHECK(why.find(c.why) != std::string::npos);
+        CHECK(first_error(std::string(R"({"exclude":{"paths":[")") + c.path + R"("]}})").find(c.why) != std::string::npos);
+    }
+    std::string why;
+    CHECK(validate_target_path("/workspace//node_modules/", why) == "/workspace/node_modules");
+    CHECK(validate_target_path("/tmp/cache", why) == "/tmp/cache");
+    CHECK(validate_target_path("/processes", why) == "/processes");
+    CHECK(validate_target_path("/devices", why) == "/devices");
+}
+
+TEST_CASE("duplicate excluded paths collapse") {
+    Warnings w;
+    Policy p = parse(R"({"exclude":{"paths":["/a","/a/","//a","/b"]}})", w);
+    CHECK(p.exclude_paths == std::vector<std::string>{"/a", "/b"});
+}
+
+TEST_CASE("policy_to_json round-trips through parse_policy") {
+    Warnings w;
+    Policy p = parse(R"({"tmp":{"size":"1g","nr_inodes":7},"exclude":{"paths":["/w/n"]},"home":{"mode":"0750"}})", w);
+    Json j = policy_to_json(p);
+    CHECK(j["tmp"]["size"] == "1g");
+    CHECK(j["home"]["mode"] == "0750");
+    Policy q = parse_policy(j, "again", w);
+    CHECK(policy_to_json(q) == j);
+}
+
+TEST_CASE("policy source precedence: --config, then environment, then default") {
+    auto s = choose_policy_source(std::string("/cli.json"), std::string("/env.json"));
+    CHECK(s.path == "/cli.json");
+    CHECK(s.explicit_);
+    s = choose_policy_source(std::nullopt, std::string("/env.json"));
+    CHECK(s.path == "/env.json");
+    CHECK(s.explicit_);
+    s = choose_policy_source(std::nullopt, std::nullopt);
+    CHECK(s.path == kDefaultPolicyPath);
+    CHECK_FALSE(s.explicit_);
+}
+
+TEST_CASE("load_policy: missing default file means defaults, missing explicit file is an error") {
+    Warnings w;
+    Policy p = load_policy({"/nonexistent/oci-agent-hook-default.json", false}, w);
+    CHECK(p.tmp_size == 512ull << 20);
+    try {
+        load_policy({"/nonexistent/oci-agent-hook.json", true}, w);
+        FAIL("expected HookError");
+    } catch (const HookError& e) {
+        CHECK(std::string(e.what()) == "load policy: /nonexistent/oci-agent-hook.json: No such file or directory");
+    }
+}
