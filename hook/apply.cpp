@@ -68,10 +68,14 @@ void apply_tmpfs(Sys& sys, const Fd& root, const TmpfsOp& op, std::vector<std::s
                 throw HookError("mount tmpfs", op.target,
                                 "the mount holding it has shared propagation; a new mount would "
                                 "propagate out of the container (refused)");
-            sys.mount_tmpfs(dir, op);
-            // The old fd still names the covered directory; resolve again to
-            // reach the root of the new mount.
-            dir = sys.open_dir_in_root(root, op.target, false);
+            {
+                auto held = sys.hold_submounts(dir, op.target);
+                sys.mount_tmpfs(dir, op);
+                // The old fd still names the covered directory; resolve again
+                // to reach the root of the new mount.
+                dir = sys.open_dir_in_root(root, op.target, false);
+                for (auto& m : held) sys.reattach(dir, m, op.target);
+            }
             log.push_back("mounted tmpfs " + op.target + " size=" + format_size(op.size_bytes) +
                           (op.exec ? " exec" : " noexec"));
             break;

@@ -1,5 +1,6 @@
 // Thin main: capture the environment, parse argv, dispatch, report the one
 // error line. Everything else lives in the library.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
         // Inherit nothing from the runtime or the container: no environment,
         // no working directory inside the rootfs.
         ::clearenv();
+        ::umask(022);  // directories the hook creates get exactly 0755
         if (::chdir("/") != 0) {
             log.error(sys_error("chdir", "/", errno).line());
             return 1;

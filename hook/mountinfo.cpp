@@ -1,5 +1,6 @@
 #include "mountinfo.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace agenthook {
@@ -78,16 +79,43 @@ std::optional<MountInfo> parse_mountinfo_line(std::string_view line) {
     return m;
 }
 
-std::optional<MountInfo> find_mount(std::string_view text, uint64_t mnt_id) {
+std::vector<MountInfo> parse_mountinfo(std::string_view text) {
+    std::vector<MountInfo> mounts;
     size_t start = 0;
     while (start < text.size()) {
         size_t nl = text.find('\n', start);
         size_t end = nl == std::string_view::npos ? text.size() : nl;
-        auto m = parse_mountinfo_line(text.substr(start, end - start));
-        if (m && m->mnt_id == mnt_id) return m;
+        if (auto m = parse_mountinfo_line(text.substr(start, end - start))) mounts.push_back(std::move(*m));
         start = end + 1;
     }
+    return mounts;
+}
+
+std::optional<MountInfo> find_mount(std::string_view text, uint64_t mnt_id) {
+    for (auto& m : parse_mountinfo(text))
+        if (m.mnt_id == mnt_id) return std::move(m);
     return std::nullopt;
+}
+
+std::vector<std::string> mount_points_beneath(std::string_view text, std::string_view dir) {
+    std::string prefix(dir);
+    if (prefix.empty() || prefix.back() != '/') prefix += '/';
+    std::vector<std::string> found;
+    for (const auto& m : parse_mountinfo(text)) {
+        const std::string& mp = m.mount_point;
+        if (mp.size() <= prefix.size() || mp.compare(0, prefix.size(), prefix) != 0) continue;
+        std::string rel = mp.substr(prefix.size() - 1);
+        if (std::find(found.begin(), found.end(), rel) == found.end()) found.push_back(rel);
+    }
+    // Keep the outermost: a recursive clone of each carries the ones below it.
+    std::vector<std::string> outermost;
+    for (const auto& rel : found) {
+        bool nested = std::any_of(found.begin(), found.end(), [&](const std::string& other) {
+            return rel.size() > other.size() && rel.compare(0, other.size(), other) == 0 && rel[other.size()] == '/';
+        });
+        if (!nested) outermost.push_back(rel);
+    }
+    return outermost;
 }
 
 bool is_shared(const MountInfo& m) {

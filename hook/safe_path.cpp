@@ -133,6 +133,21 @@ Fd open_dir_walk(int rootfd, const std::string& abs_path, bool create_missing) {
     return cur;
 }
 
+Fd open_entry_beneath(int dirfd, const std::string& abs_path) {
+    auto slash = abs_path.rfind('/');
+    std::string parent = slash == 0 ? "/" : abs_path.substr(0, slash);
+    Fd dir = open_dir_walk(dirfd, parent, false);
+    std::string name = abs_path.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..")
+        throw HookError(kOpenStep, abs_path, "not a normalized absolute path");
+    Fd entry(open_component(dir.get(), name));
+    if (!entry.valid()) throw sys_error(kOpenStep, abs_path, errno);
+    struct stat st{};
+    if (fstat(entry.get(), &st) < 0) throw sys_error(kOpenStep, abs_path, errno);
+    if (S_ISLNK(st.st_mode)) throw HookError(kOpenStep, abs_path, "is a symlink", ELOOP, kNoLinks);
+    return entry;
+}
+
 Fd open_dir_beneath(int rootfd, const std::string& abs_path, bool create_missing) {
     if (auto fd = open_dir_openat2(rootfd, abs_path)) return std::move(*fd);
     return open_dir_walk(rootfd, abs_path, create_missing);

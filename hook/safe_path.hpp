@@ -22,6 +22,10 @@ namespace agenthook {
 // in-container path of the component that failed.
 Fd open_dir_beneath(int rootfd, const std::string& abs_path, bool create_missing);
 
+// Like open_dir_walk without creating, except that the last component may be
+// of any type but a symlink (the root of a file bind mount, a socket).
+Fd open_entry_beneath(int dirfd, const std::string& abs_path);
+
 // The two strategies alone, so each can be tested by itself.
 
 // One openat2(RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS).

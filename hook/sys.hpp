@@ -10,6 +10,7 @@
 // component, to an O_PATH fd; all later actions use that fd.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fd.hpp"
 #include "live_plan.hpp"
@@ -30,6 +31,16 @@ struct DirFacts {
     bool mount_shared = false;  // the mount holding the fd has shared propagation
     uint64_t inodes = 0;        // fstatfs f_files (tmpfs: its nr_inodes)
     std::string mount_fstype;   // the fs type of its mount in /proc/thread-self/mountinfo ("" if not found)
+};
+
+// A mount found beneath a directory that is about to be covered by a new
+// tmpfs, held by fd so it can be put back on top of the new mount (a
+// /tmp/.X11-unix bind must stay visible when /tmp is replaced).
+struct HeldMount {
+    std::string relative;  // beneath the covered directory: "/.X11-unix"
+    Fd tree;               // a detached clone (new mount API) or an O_PATH fd of its root
+    bool cloned = false;
+    bool is_dir = true;    // the mount point is a directory (else a file: a socket or file bind)
 };
 
 class Sys {
@@ -56,6 +67,14 @@ public:
 
     // New tmpfs on top of `target` with exactly op's flags, size, mode, ids.
     virtual void mount_tmpfs(const Fd& target, const TmpfsOp& op) = 0;
+
+    // Holds every outermost mount beneath `dir` (path_for_errors is dir's
+    // in-container path). Resolution refuses symlinks as open_dir_in_root does.
+    virtual std::vector<HeldMount> hold_submounts(const Fd& dir, const std::string& path_for_errors) = 0;
+
+    // Creates the mount point of `held` beneath `new_dir` (a tmpfs the hook
+    // just mounted) and attaches the held mount there.
+    virtual void reattach(const Fd& new_dir, HeldMount& held, const std::string& path_for_errors) = 0;
 
     virtual void set_mode(const Fd& dir, uint32_t mode, const std::string& path_for_errors) = 0;
     virtual void set_owner(const Fd& dir, uint32_t uid, uint32_t gid,

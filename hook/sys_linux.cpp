@@ -272,6 +272,67 @@ void LinuxSys::mount_tmpfs(const Fd& target, const TmpfsOp& op) {
     if (!mount_tmpfs_fs_api(target, op)) mount_tmpfs_classic(target, op);
 }
 
+std::vector<HeldMount> LinuxSys::hold_submounts(const Fd& dir, const std::string& path) {
+    const char* step = "hold mounts beneath";
+    // The kernel's name for the fd in this namespace is the form mountinfo uses.
+    const std::string link = "/proc/thread-self/fd/" + std::to_string(dir.get());
+    char buf[4096];
+    ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+    if (n < 0 || static_cast<size_t>(n) >= sizeof buf) throw sys_error(step, path, n < 0 ? errno : ENAMETOOLONG);
+    const std::string where(buf, static_cast<size_t>(n));
+
+    std::vector<HeldMount> held;
+    for (const auto& rel : mount_points_beneath(read_whole_file("/proc/thread-self/mountinfo", step), where)) {
+        const std::string sub = path + rel;
+        Fd entry = open_entry_beneath(dir.get(), rel);
+        struct statx stx{};
+        if (statx(entry.get(), "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) < 0)
+            throw sys_error(step, sub, errno);
+        if (!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+            throw HookError(step, sub, "is no longer a mount point (changed while the hook ran)");
+        HeldMount m{rel, Fd(), false, S_ISDIR(stx.stx_mode)};
+        // A detached recursive copy survives the cover; without open_tree the
+        // O_PATH fd itself still reaches the covered mount for a bind.
+        int tree = open_tree(entry.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+        if (tree >= 0) {
+            m.tree = Fd(tree);
+            m.cloned = true;
+        } else if (errno == ENOSYS) {
+            m.tree = std::move(entry);
+        } else {
+            throw sys_error(step, sub, errno, "open_tree");
+        }
+        held.push_back(std::move(m));
+    }
+    return held;
+}
+
+void LinuxSys::reattach(const Fd& new_dir, HeldMount& held, const std::string& path) {
+    const char* step = "reattach mount";
+    const std::string sub = path + held.relative;
+    // The new tmpfs is empty and the hook's own: create the mount point.
+    const auto slash = held.relative.rfind('/');
+    Fd parent = open_dir_walk(new_dir.get(), slash == 0 ? "/" : held.relative.substr(0, slash), true);
+    const std::string name = held.relative.substr(slash + 1);
+    if (held.is_dir) {
+        if (mkdirat(parent.get(), name.c_str(), 0755) < 0 && errno != EEXIST) throw sys_error(step, sub, errno);
+    } else {
+        Fd file(openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+        if (!file.valid() && errno != EEXIST) throw sys_error(step, sub, errno);
+    }
+    Fd point = open_entry_beneath(new_dir.get(), held.relative);
+
+    if (held.cloned) {
+        if (move_mount(held.tree.get(), "", point.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            throw sys_error(step, sub, errno, "move_mount");
+        return;
+    }
+    const std::string from = "/proc/thread-self/fd/" + std::to_string(held.tree.get());
+    const std::string to = "/proc/thread-self/fd/" + std::to_string(point.get());
+    if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        throw sys_error(step, sub, errno, "bind mount");
+}
+
 void LinuxSys::set_mode(const Fd& dir, uint32_t mode, const std::string& path) {
     const char* step = "chmod";
     if (mode > 07777) throw HookError(step, path, "mode " + octal(mode) + " is not a permission mode");

@@ -12,6 +12,8 @@ public:
     Fd open_dir_in_root(const Fd& root, const std::string& path, bool create_missing) override;
     DirFacts inspect(const Fd& dir, const std::string& path_for_errors) override;
     void mount_tmpfs(const Fd& target, const TmpfsOp& op) override;
+    std::vector<HeldMount> hold_submounts(const Fd& dir, const std::string& path_for_errors) override;
+    void reattach(const Fd& new_dir, HeldMount& held, const std::string& path_for_errors) override;
     void set_mode(const Fd& dir, uint32_t mode, const std::string& path_for_errors) override;
     void set_owner(const Fd& dir, uint32_t uid, uint32_t gid,
                    const std::string& path_for_errors) override;

@@ -56,6 +56,17 @@ public:
         f.mount_fstype = "tmpfs";
         dirs[op.target] = f;
     }
+    std::map<std::string, std::vector<std::string>> submounts;  // dir -> relative mount points
+
+    std::vector<HeldMount> hold_submounts(const Fd&, const std::string& path) override {
+        record("hold_submounts " + path);
+        std::vector<HeldMount> held;
+        for (const auto& rel : submounts[path]) held.push_back(HeldMount{rel, Fd(-1), true, true});
+        return held;
+    }
+    void reattach(const Fd&, HeldMount& held, const std::string& path) override {
+        record("reattach " + path + held.relative);
+    }
     void set_mode(const Fd&, uint32_t mode, const std::string& path) override {
         record("set_mode " + path + " " + std::to_string(mode));
         dirs[path].st_mode = (dirs[path].st_mode & ~07777u) | mode;

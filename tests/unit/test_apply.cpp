@@ -178,3 +178,14 @@ TEST_CASE("tmpfs_mismatch names the difference") {
     f.mount_fstype = "overlay";
     CHECK(tmpfs_mismatch(f, op) == "mountinfo shows fs type overlay");
 }
+
+TEST_CASE("mounts beneath a covered directory are held and put back on the new tmpfs") {
+    FakeSys sys;
+    sys.submounts["/tmp"] = {"/.X11-unix", "/agent.sock"};
+    apply(sample_plan(), sys);
+    auto at = [&](const std::string& c) { return std::find(sys.calls.begin(), sys.calls.end(), c) - sys.calls.begin(); };
+    CHECK(at("hold_submounts /tmp") < at("mount_tmpfs /tmp size=536870912 noexec"));
+    CHECK(at("mount_tmpfs /tmp size=536870912 noexec") < at("reattach /tmp/.X11-unix"));
+    CHECK(at("reattach /tmp/.X11-unix") < at("reattach /tmp/agent.sock"));
+    CHECK(at("reattach /tmp/agent.sock") < static_cast<long>(sys.calls.size()));
+}

@@ -55,3 +55,20 @@ TEST_CASE("unescape") {
     CHECK(unescape_mountinfo("a\\04") == "a\\04");
     CHECK(unescape_mountinfo("a\\x41") == "a\\x41");
 }
+
+TEST_CASE("mount_points_beneath: outermost submounts, each once, relative") {
+    std::string text =
+        "1 0 8:1 / / rw - ext4 /dev/vda rw\n"
+        "60 1 8:1 /b/rootfs /b/rootfs rw - ext4 /dev/vda rw\n"
+        "61 60 0:40 / /b/rootfs/tmp rw - tmpfs tmpfs rw\n"
+        "62 61 8:1 /x11 /b/rootfs/tmp/.X11-unix rw - ext4 /dev/vda rw\n"
+        "63 62 8:1 /deeper /b/rootfs/tmp/.X11-unix/sub rw - ext4 /dev/vda rw\n"
+        "64 61 8:1 /sock /b/rootfs/tmp/agent.sock rw - ext4 /dev/vda rw\n"
+        "65 61 8:1 /sock /b/rootfs/tmp/agent.sock rw - ext4 /dev/vda rw\n"
+        "66 60 8:1 /w /b/rootfs/tmpx rw - ext4 /dev/vda rw\n"
+        "67 60 8:1 /w /b/rootfs/workspace rw - ext4 /dev/vda rw\n";
+    CHECK(mount_points_beneath(text, "/b/rootfs/tmp") == std::vector<std::string>{"/.X11-unix", "/agent.sock"});
+    CHECK(mount_points_beneath(text, "/b/rootfs/tmp/") == std::vector<std::string>{"/.X11-unix", "/agent.sock"});
+    CHECK(mount_points_beneath(text, "/b/rootfs/workspace").empty());
+    CHECK(mount_points_beneath(text, "/b/rootfs/tmp/.X11-unix") == std::vector<std::string>{"/sub"});
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up and run every test on a fresh Debian 12 machine, as root: installs
+# the dependencies, builds, then runs the unit tests, the command tests and
+# the end-to-end tests on real runc and crun containers through CTest.
+# End-to-end tests may not skip here (E2E_REQUIRED=1): a skip is a failure.
+#
+# Usage: scripts/run-tests.sh [extra ctest arguments, e.g. -R e2e_runc]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/install-deps.sh"
+"$top/scripts/build.sh"
+export E2E_REQUIRED=${E2E_REQUIRED:-1}
+cd "${BUILD_DIR:-$top/build}"
+ctest --output-on-failure "$@"
