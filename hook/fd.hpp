@@ -1,7 +1,11 @@
 #pragma once
-// RAII owner of a file descriptor, so no path through the hook leaks one.
+// RAII owner of a file descriptor, so no path through the hook leaks one,
+// and the two loops every reader and writer of an fd needs.
 #include <unistd.h>
 
+#include <cstddef>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace agenthook {
@@ -33,5 +37,13 @@ public:
 private:
     int fd_ = -1;
 };
+
+// Writes all of `data`, riding out EINTR and short writes; false with errno
+// set on failure.
+bool write_fully(int fd, std::string_view data);
+
+// Appends everything `fd` yields until end of file to `out`; returns 0, the
+// read's errno, or EFBIG once `out` holds more than `limit` bytes.
+int read_fully(int fd, std::string& out, std::size_t limit);
 
 }  // namespace agenthook

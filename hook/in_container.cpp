@@ -25,18 +25,6 @@ std::string flat(std::string s) {
     return s;
 }
 
-void write_all(int fd, const std::string& data) {
-    const char* p = data.data();
-    std::size_t left = data.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
     std::size_t pos = 0;
@@ -62,7 +50,7 @@ std::vector<std::string> split_lines(const std::string& text) {
     } catch (const std::exception& e) {
         msg = "error\napply\n\n" + flat(e.what()) + "\n0\n\n";
     }
-    write_all(out, msg);
+    write_fully(out, msg);  // nothing useful is left to do if the parent is gone
     ::_exit(0);
 }
 
@@ -83,13 +71,7 @@ std::vector<std::string> apply_in_child(const LivePlan& plan,
     write_end.reset();
 
     std::string reply;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(read_end.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        reply.append(buf, static_cast<std::size_t>(n));
-    }
+    int read_err = read_fully(read_end.get(), reply, std::size_t{1} << 20);
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
@@ -97,6 +79,7 @@ std::vector<std::string> apply_in_child(const LivePlan& plan,
         throw HookError("apply in container", plan.rootfs,
                         std::string("worker process killed by signal ") + strsignal(WTERMSIG(status)));
 
+    if (read_err != 0) throw sys_error("read worker result", plan.rootfs, read_err);
     auto lines = split_lines(reply);
     if (lines.empty()) throw HookError("apply in container", plan.rootfs, "worker process gave no result");
     if (lines[0] == "ok") return {lines.begin() + 1, lines.end()};

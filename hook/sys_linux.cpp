@@ -44,14 +44,9 @@ std::string read_whole_file(const std::string& path, const std::string& step) {
     Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) throw sys_error(step, path, errno);
     std::string text;
-    char buf[8192];
-    while (true) {
-        ssize_t n = read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw sys_error(step, path, errno);
-        if (n == 0) return text;
-        text.append(buf, static_cast<size_t>(n));
-    }
+    // mountinfo of a container host with thousands of mounts stays far below this.
+    if (int err = read_fully(fd.get(), text, std::size_t{64} << 20)) throw sys_error(step, path, err);
+    return text;
 }
 
 // The kernel queues its reasons for a failed fsconfig on the fs context fd,

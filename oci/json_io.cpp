@@ -16,14 +16,20 @@ using agenthook::sys_error;
 
 namespace oci {
 
+namespace {
+
+HookError too_large(const std::string& name, std::size_t limit) {
+    return HookError("read", name, "larger than the " + std::to_string(limit >> 20) + " MiB limit");
+}
+
+}  // namespace
+
 std::string read_bounded(std::istream& in, const std::string& name, std::size_t limit) {
     std::string text;
     char buf[65536];
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
         text.append(buf, static_cast<std::size_t>(in.gcount()));
-        if (text.size() > limit)
-            throw HookError("read", name,
-                            "larger than the " + std::to_string(limit >> 20) + " MiB limit");
+        if (text.size() > limit) throw too_large(name, limit);
     }
     if (in.bad()) throw HookError("read", name, "read error");
     return text;
@@ -35,22 +41,11 @@ std::string read_file_bounded(const std::string& path, std::size_t limit) {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw sys_error("stat", path, errno);
     if (!S_ISREG(st.st_mode)) throw HookError("open", path, "not a regular file");
-    if (static_cast<std::size_t>(st.st_size) > limit)
-        throw HookError("read", path, "larger than the " + std::to_string(limit >> 20) + " MiB limit");
+    if (static_cast<std::size_t>(st.st_size) > limit) throw too_large(path, limit);
     std::string text;
     text.reserve(static_cast<std::size_t>(st.st_size));
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw sys_error("read", path, errno);
-        }
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > limit)
-            throw HookError("read", path, "larger than the " + std::to_string(limit >> 20) + " MiB limit");
-    }
+    if (int err = agenthook::read_fully(fd.get(), text, limit))
+        throw err == EFBIG ? too_large(path, limit) : sys_error("read", path, err);
     return text;
 }
 
@@ -96,20 +91,6 @@ struct TempFile {
     }
 };
 
-void write_all(int fd, const std::string& content, const std::string& path) {
-    const char* p = content.data();
-    std::size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw sys_error("write", path, errno);
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-}
-
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& content) {
@@ -123,7 +104,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     if (!fd.valid()) throw sys_error("create temporary file", templ, errno);
     TempFile temp{templ};
 
-    write_all(fd.get(), content, templ);
+    if (!agenthook::write_fully(fd.get(), content)) throw sys_error("write", templ, errno);
     if (::fchmod(fd.get(), original.st_mode & 07777) != 0) throw sys_error("chmod", templ, errno);
     if (::fchown(fd.get(), original.st_uid, original.st_gid) != 0) throw sys_error("chown", templ, errno);
     if (::fsync(fd.get()) != 0) throw sys_error("fsync", templ, errno);
