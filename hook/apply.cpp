@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "size.hpp"
@@ -47,8 +48,26 @@ std::string owner_mode_mismatch(const DirFacts& f, uint32_t mode, uint32_t uid, 
     return "";
 }
 
+std::string read_only_refusal(const std::string& what, const std::string& ro_mount) {
+    return what + ", and it lies in " + ro_mount +
+           ", which the spec mounts read-only (refused: the hook does not write into read-only mounts)";
+}
+
+// Missing directories are created, except inside a mount the spec makes
+// read-only: that is someone else's data (a host volume), even where the
+// runtime has not applied "ro" yet.
+Fd open_target(Sys& sys, const Fd& root, const std::string& path, const std::string& ro_mount) {
+    if (ro_mount.empty()) return sys.open_dir_in_root(root, path, true);
+    try {
+        return sys.open_dir_in_root(root, path, false);
+    } catch (const HookError& e) {
+        if (e.err != ENOENT) throw;
+        throw HookError(e.step, e.path, read_only_refusal("missing", ro_mount), ENOENT);
+    }
+}
+
 void apply_tmpfs(Sys& sys, const Fd& root, const TmpfsOp& op, std::vector<std::string>& log) {
-    Fd dir = sys.open_dir_in_root(root, op.target, true);
+    Fd dir = open_target(sys, root, op.target, op.read_only_mount);
     DirFacts facts = sys.inspect(dir, op.target);
     switch (decide_tmpfs(facts, op)) {
         case TmpfsAction::Keep:
@@ -85,8 +104,10 @@ void apply_tmpfs(Sys& sys, const Fd& root, const TmpfsOp& op, std::vector<std::s
 }
 
 void apply_home(Sys& sys, const Fd& root, const HomeOp& op, std::vector<std::string>& log) {
-    Fd dir = sys.open_dir_in_root(root, op.path, true);
+    Fd dir = open_target(sys, root, op.path, op.read_only_mount);
     DirFacts facts = sys.inspect(dir, op.path);
+    if (auto why = home_mismatch(facts, op); !why.empty() && !op.read_only_mount.empty())
+        throw HookError("set up home", op.path, read_only_refusal(why, op.read_only_mount));
     if (facts.uid != op.uid || facts.gid != op.gid) sys.set_owner(dir, op.uid, op.gid, op.path);
     if ((facts.st_mode & 07777) != op.mode) sys.set_mode(dir, op.mode, op.path);
     if (auto why = home_mismatch(sys.inspect(dir, op.path), op); !why.empty())

@@ -21,7 +21,33 @@ uint32_t host_id(const oci::Json& config, bool uid, uint32_t id, const std::stri
     return *host;
 }
 
+// The tmpfs at a target is the hook's own; what holds the target is above it.
+std::string parent_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
 }  // namespace
+
+std::string read_only_mount_holding(const oci::Json& config, const std::string& path) {
+    auto mounts = config.find("mounts");
+    if (mounts == config.end()) return "";
+    std::string holder;  // deepest destination at or above path; later mounts win ties
+    bool holder_ro = false;
+    for (const auto& m : *mounts) {
+        std::string dest = oci::normalize_destination(m.at("destination").get<std::string>());
+        if (!oci::is_at_or_under(path, dest) || dest.size() < holder.size()) continue;
+        bool ro = false;
+        if (auto o = m.find("options"); o != m.end())
+            for (const auto& opt : *o) {
+                if (opt == "ro") ro = true;
+                if (opt == "rw") ro = false;
+            }
+        holder = dest;
+        holder_ro = ro;
+    }
+    return holder_ro ? holder : "";
+}
 
 LivePlan plan_live(int pid, const std::string& bundle, const oci::Json& config, const Plan& plan) {
     LivePlan live;
@@ -40,12 +66,13 @@ LivePlan plan_live(int pid, const std::string& bundle, const oci::Json& config, 
     for (const auto* m : mounts) destinations.push_back(m->destination);
     for (std::size_t i : parent_first_order(destinations)) {
         const PlannedTmpfs& m = *mounts[i];
-        live.tmpfs.push_back(
-            TmpfsOp{m.destination, m.size_bytes, 01777, m.exec, m.nr_inodes, root_uid, root_gid, context});
+        live.tmpfs.push_back(TmpfsOp{m.destination, m.size_bytes, 01777, m.exec, m.nr_inodes, root_uid,
+                                     root_gid, context, read_only_mount_holding(config, parent_of(m.destination))});
     }
 
     live.home = HomeOp{plan.home.path, host_id(config, true, plan.home.uid, "home uid"),
-                       host_id(config, false, plan.home.gid, "home gid"), plan.home.mode};
+                       host_id(config, false, plan.home.gid, "home gid"), plan.home.mode,
+                       read_only_mount_holding(config, plan.home.path)};
     return live;
 }
 

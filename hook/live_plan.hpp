@@ -19,6 +19,7 @@ struct TmpfsOp {
     std::optional<uint32_t> uid; // owner of the tmpfs root (host id of the container's root)
     std::optional<uint32_t> gid;
     std::string selinux_context; // from linux.mountLabel; empty: none
+    std::string read_only_mount; // the spec's "ro" mount holding the target, or ""
 };
 
 struct HomeOp {
@@ -26,6 +27,7 @@ struct HomeOp {
     uint32_t uid = 1000;         // host ids
     uint32_t gid = 1000;
     uint32_t mode = 0755;
+    std::string read_only_mount; // the spec's "ro" mount holding the home, or ""
 };
 
 struct LivePlan {
@@ -42,11 +44,18 @@ struct LivePlan {
 
 namespace agenthook {
 
-// PURE. Resolves root.path against the bundle, maps the home owner and the
-// tmpfs owner (the container's root) through linux.uidMappings/gidMappings
-// when the container has a user namespace, orders the tmpfs mounts parents
-// first and carries linux.mountLabel. Throws HookError for an id with no
-// mapping or a missing root.path.
+// PURE. `config` is the rewritten config.json (apply_to_spec's output), the
+// mounts the container will have. Resolves root.path against the bundle,
+// maps the home owner and the tmpfs owner (the container's root) through
+// linux.uidMappings/gidMappings when the container has a user namespace,
+// orders the tmpfs mounts parents first, carries linux.mountLabel, and
+// notes which targets lie in a mount the spec makes read-only (crun applies
+// "ro" only after createRuntime, so the hook itself must not write there).
+// Throws HookError for an id with no mapping or a missing root.path.
 LivePlan plan_live(int pid, const std::string& bundle, const oci::Json& config, const Plan& plan);
+
+// PURE: the destination of the deepest mount in `config` at or above `path`
+// whose options make it read-only (the last of "ro"/"rw" wins), or "".
+std::string read_only_mount_holding(const oci::Json& config, const std::string& path);
 
 }  // namespace agenthook

@@ -189,3 +189,33 @@ TEST_CASE("mounts beneath a covered directory are held and put back on the new t
     CHECK(at("reattach /tmp/.X11-unix") < at("reattach /tmp/agent.sock"));
     CHECK(at("reattach /tmp/agent.sock") < static_cast<long>(sys.calls.size()));
 }
+
+TEST_CASE("inside a read-only spec mount nothing is created and the home is not changed") {
+    LivePlan plan = sample_plan();
+    plan.tmpfs[1].read_only_mount = "/workspace";
+    FakeSys sys;
+    CHECK_THROWS_WITH_AS(apply(plan, sys),
+                         doctest::Contains("open in rootfs: /workspace/node_modules: missing, and it lies in /workspace, "
+                                           "which the spec mounts read-only"),
+                         HookError);
+    CHECK_FALSE(called(sys, "open_dir /workspace/node_modules create"));
+
+    // An existing mount point in a read-only mount is fine: mounting writes nothing.
+    FakeSys existing;
+    existing.dirs["/workspace/node_modules"] = FakeSys::plain_dir();
+    apply(plan, existing);
+    CHECK(called(existing, "mount_tmpfs /workspace/node_modules size=1073741824 exec"));
+
+    LivePlan home_plan = sample_plan();
+    home_plan.home.read_only_mount = "/agent-home";
+    FakeSys root_owned;
+    root_owned.dirs["/agent-home"] = FakeSys::plain_dir();
+    CHECK_THROWS_WITH_AS(apply(home_plan, root_owned),
+                         doctest::Contains("set up home: /agent-home: owner 0:0, planned 1000:1000, and it lies in /agent-home"),
+                         HookError);
+    FakeSys right_owner;
+    right_owner.dirs["/agent-home"] = FakeSys::plain_dir();
+    right_owner.dirs["/agent-home"].uid = right_owner.dirs["/agent-home"].gid = 1000;
+    apply(home_plan, right_owner);
+    CHECK_FALSE(called(right_owner, "set_owner /agent-home 1000:1000"));
+}

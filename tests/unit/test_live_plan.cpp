@@ -65,3 +65,35 @@ TEST_CASE("plan_live: missing root.path") {
     CHECK_THROWS_WITH_AS(plan_live(1, "/b", Json::object(), sample()), "read config: /b/config.json: root.path: missing",
                          HookError);
 }
+
+TEST_CASE("read_only_mount_holding: the deepest mount at or above the path decides") {
+    Json config = Json::parse(R"({"mounts":[
+        {"destination":"/data","type":"bind","options":["rbind","ro"]},
+        {"destination":"/data/rw","type":"bind","options":["rbind","rw"]},
+        {"destination":"/flip","type":"bind","options":["ro","rw"]},
+        {"destination":"/flop","type":"bind","options":["rw","ro"]},
+        {"destination":"/vol/","type":"bind","options":["ro"]},
+        {"destination":"/tmp","type":"tmpfs","options":["nosuid"]}]})");
+    CHECK(read_only_mount_holding(config, "/data/cache") == "/data");
+    CHECK(read_only_mount_holding(config, "/data") == "/data");
+    CHECK(read_only_mount_holding(config, "/data/rw/cache") == "");
+    CHECK(read_only_mount_holding(config, "/flip/x") == "");
+    CHECK(read_only_mount_holding(config, "/flop/x") == "/flop");
+    CHECK(read_only_mount_holding(config, "/vol/home") == "/vol");
+    CHECK(read_only_mount_holding(config, "/database") == "");
+    CHECK(read_only_mount_holding(config, "/tmp/x") == "");
+    CHECK(read_only_mount_holding(Json::object(), "/x") == "");
+}
+
+TEST_CASE("plan_live marks targets inside read-only spec mounts") {
+    Policy p;
+    p.exclude_paths = {"/data/cache"};
+    p.home_path = "/data/home";
+    Json config = Json::parse(R"({"root":{"path":"rootfs"},
+        "mounts":[{"destination":"/data","type":"bind","options":["rbind","ro"]}]})");
+    Plan plan = make_plan(config, p, {});
+    LivePlan live = plan_live(1, "/b", apply_to_spec(config, plan), plan);  // as the hook calls it
+    CHECK(live.tmpfs[0].read_only_mount == "");
+    CHECK(live.tmpfs[1].read_only_mount == "/data");
+    CHECK(live.home.read_only_mount == "/data");
+}
