@@ -131,40 +131,55 @@ std::vector<std::size_t> parent_first_order(const std::vector<std::string>& dest
     return order;  // ancestor relations have no cycles, so every index is here
 }
 
-Json apply_to_spec(const Json& config, const Plan& plan) {
+Json apply_to_spec(Json config, const Plan& plan, bool* changed) {
     std::vector<const PlannedTmpfs*> planned{&plan.tmp};
     for (const auto& e : plan.excludes) planned.push_back(&e);
+    bool differs = false;
 
+    // Mounts are moved, not copied, and each destination is normalized once:
+    // a config.json may hold thousands of mounts.
     std::vector<Json> mounts;
+    std::vector<std::string> destinations;
     std::vector<bool> placed(planned.size(), false);
+    auto keep = [&](Json m, std::string dest) {
+        mounts.push_back(std::move(m));
+        destinations.push_back(std::move(dest));
+    };
     if (auto it = config.find("mounts"); it != config.end()) {
         mounts.reserve(it->size() + planned.size());
-        for (const Json& m : *it) {
-            std::string dest = oci::normalize_destination(m.at("destination").get<std::string>());
+        destinations.reserve(it->size() + planned.size());
+        for (Json& m : *it) {
+            std::string dest = oci::normalize_destination(m.at("destination").get_ref<const std::string&>());
             auto hit = std::find_if(planned.begin(), planned.end(),
                                     [&](const PlannedTmpfs* p) { return p->destination == dest; });
             if (hit == planned.end()) {
-                mounts.push_back(m);
+                keep(std::move(m), std::move(dest));
                 continue;
             }
             std::size_t k = static_cast<std::size_t>(hit - planned.begin());
-            if (!placed[k]) mounts.push_back((*hit)->to_mount());
+            Json replacement = (*hit)->to_mount();
+            differs = differs || placed[k] || m != replacement;
+            if (!placed[k]) keep(std::move(replacement), std::move(dest));
             placed[k] = true;
         }
+    } else {
+        differs = true;
     }
     for (std::size_t k = 0; k < planned.size(); ++k)
-        if (!placed[k]) mounts.push_back(planned[k]->to_mount());
-
-    std::vector<std::string> destinations;
-    destinations.reserve(mounts.size());
-    for (const Json& m : mounts) destinations.push_back(oci::normalize_destination(m.at("destination").get<std::string>()));
+        if (!placed[k]) {
+            keep(planned[k]->to_mount(), planned[k]->destination);
+            differs = true;
+        }
 
     Json ordered = Json::array();
-    for (std::size_t i : parent_first_order(destinations)) ordered.push_back(std::move(mounts[i]));
-
-    Json out = config;
-    out["mounts"] = std::move(ordered);
-    return out;
+    auto order = parent_first_order(destinations);
+    for (std::size_t pos = 0; pos < order.size(); ++pos) {
+        differs = differs || order[pos] != pos;
+        ordered.push_back(std::move(mounts[order[pos]]));
+    }
+    config["mounts"] = std::move(ordered);
+    if (changed) *changed = differs;
+    return config;
 }
 
 namespace {
@@ -173,8 +188,10 @@ std::string describe(const Json& m) {
     std::string s = m.value("destination", "?") + " (" + m.value("type", "no type");
     if (auto o = m.find("options"); o != m.end() && o->is_array() && !o->empty()) {
         s += ": ";
-        for (std::size_t i = 0; i < o->size(); ++i)
-            s += (i ? "," : "") + ((*o)[i].is_string() ? (*o)[i].get<std::string>() : (*o)[i].dump());
+        for (std::size_t i = 0; i < o->size(); ++i) {
+            if (i) s += ',';
+            s += (*o)[i].is_string() ? (*o)[i].get<std::string>() : (*o)[i].dump();
+        }
     }
     return s + ")";
 }
@@ -182,29 +199,43 @@ std::string describe(const Json& m) {
 }  // namespace
 
 std::vector<std::string> describe_mount_changes(const Json& before, const Json& after) {
-    auto list = [](const Json& doc) {
-        std::vector<Json> v;
+    // Mounts are compared by their serialization and counted, so the diff
+    // stays linear for configs with thousands of mounts.
+    using Keyed = std::vector<std::pair<std::string, const Json*>>;
+    auto keyed = [](const Json& doc) {
+        Keyed v;
         if (auto it = doc.find("mounts"); it != doc.end() && it->is_array())
-            for (const Json& m : *it) v.push_back(m);
+            for (const Json& m : *it) v.emplace_back(m.dump(), &m);
         return v;
     };
-    std::vector<Json> old_mounts = list(before), new_mounts = list(after);
+    const Keyed old_mounts = keyed(before), new_mounts = keyed(after);
+    std::unordered_map<std::string_view, long> surplus;  // > 0: more copies in the new list
+    for (const auto& [key, m] : old_mounts) --surplus[key];
+    for (const auto& [key, m] : new_mounts) ++surplus[key];
+
+    // Walks one list: the first `excess` copies of a mount are reported with
+    // `sign`, the rest are kept, in order, for the reorder check.
     std::vector<std::string> lines;
-    for (const Json& m : old_mounts)
-        if (std::find(new_mounts.begin(), new_mounts.end(), m) == new_mounts.end())
-            lines.push_back("- remove " + describe(m));
-    for (const Json& m : new_mounts)
-        if (std::find(old_mounts.begin(), old_mounts.end(), m) == old_mounts.end())
-            lines.push_back("+ add " + describe(m));
-    // Mounts kept on both sides whose relative order changed.
-    std::vector<const Json*> kept_old, kept_new;
-    for (const Json& m : old_mounts)
-        if (std::find(new_mounts.begin(), new_mounts.end(), m) != new_mounts.end()) kept_old.push_back(&m);
-    for (const Json& m : new_mounts)
-        if (std::find(old_mounts.begin(), old_mounts.end(), m) != old_mounts.end()) kept_new.push_back(&m);
+    auto split = [&](const Keyed& list, long sign, const char* verb) {
+        std::vector<const std::pair<std::string, const Json*>*> kept;
+        auto excess = surplus;
+        for (const auto& entry : list) {
+            long& left = excess[entry.first];
+            if (left * sign > 0) {
+                lines.push_back(verb + describe(*entry.second));
+                left -= sign;
+            } else {
+                kept.push_back(&entry);
+            }
+        }
+        return kept;
+    };
+    auto kept_old = split(old_mounts, -1, "- remove ");
+    auto kept_new = split(new_mounts, +1, "+ add ");
     for (std::size_t i = 0; i < kept_new.size() && i < kept_old.size(); ++i)
-        if (*kept_new[i] != *kept_old[i])
-            lines.push_back("~ reorder " + describe(*kept_new[i]) + " now at position " + std::to_string(i + 1) + " of the kept mounts");
+        if (kept_new[i]->first != kept_old[i]->first)
+            lines.push_back("~ reorder " + describe(*kept_new[i]->second) + " now at position " +
+                            std::to_string(i + 1) + " of the kept mounts");
     return lines;
 }
 

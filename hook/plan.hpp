@@ -50,7 +50,8 @@ Plan make_plan(const oci::Json& config, const Policy& policy, const Overrides& o
 // the planned tmpfs (in place of the first one it replaces, else appended),
 // then mounts stably ordered so that each follows the mounts at its
 // ancestors. Everything else is kept as it was.
-oci::Json apply_to_spec(const oci::Json& config, const Plan& plan);
+// `changed` (optional) is set to whether the result differs from `config`.
+oci::Json apply_to_spec(oci::Json config, const Plan& plan, bool* changed = nullptr);
 
 // Stable order in which each mount comes after every mount whose destination
 // is an ancestor of its own; returns the permutation (indices into `mounts`).

@@ -38,9 +38,9 @@ int run_hook(const Context& ctx);  // createRuntime and prestart
 Policy load_effective_policy(const Context& ctx);
 
 struct Rewrite {
-    oci::Json before;
-    oci::Json after;
+    oci::Json config;  // rewritten
     Plan plan;
+    bool changed = false;
 };
 
 // Validates `config` (named `name` in errors), plans, logs the plan's

@@ -14,8 +14,9 @@ Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& na
     oci::validate_config(config, name);
     Plan plan = make_plan(config, policy, Overrides{ctx.env.tmp_size});
     for (const auto& w : plan.warnings) ctx.log.warn(w);
-    oci::Json after = apply_to_spec(config, plan);
-    return {std::move(config), std::move(after), std::move(plan)};
+    bool changed = false;
+    oci::Json rewritten = apply_to_spec(std::move(config), plan, &changed);
+    return {std::move(rewritten), std::move(plan), changed};
 }
 
 }  // namespace agenthook

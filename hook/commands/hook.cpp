@@ -33,11 +33,11 @@ int run_hook(const Context& ctx) {
     Rewrite r = plan_rewrite(ctx, oci::parse_object(oci::read_file_bounded(config_path), config_path),
                              config_path, policy);
 
-    LivePlan live = plan_live(state.pid, state.bundle, r.after, r.plan);
+    LivePlan live = plan_live(state.pid, state.bundle, r.config, r.plan);
     auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); });
     for (const auto& a : actions) ctx.log.info(state.id + ": " + a);
 
-    if (r.after != r.before) oci::write_file_atomic(config_path, oci::dump(r.after));
+    if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config));
     return 0;
 }
 

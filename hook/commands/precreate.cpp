@@ -13,7 +13,7 @@ int run_precreate(const Context& ctx) {
     Policy policy = load_effective_policy(ctx);
     oci::Json config = oci::parse_object(oci::read_bounded(ctx.in, name), name);
     Rewrite r = plan_rewrite(ctx, std::move(config), name, policy);
-    ctx.out << oci::dump(r.after);
+    ctx.out << oci::dump(r.config);
     ctx.out.flush();
     if (!ctx.out) throw HookError("write", "stdout", "write failed");
     return 0;

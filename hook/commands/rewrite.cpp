@@ -11,16 +11,17 @@ int run_rewrite(const Context& ctx) {
     const std::string path = ctx.options.bundle + "/config.json";
     Policy policy = load_effective_policy(ctx);
     oci::Json config = oci::parse_object(oci::read_file_bounded(path), path);
+    oci::Json before = ctx.options.dry_run ? config : oci::Json();
     Rewrite r = plan_rewrite(ctx, std::move(config), path, policy);
 
     if (ctx.options.dry_run) {
-        auto changes = describe_mount_changes(r.before, r.after);
+        auto changes = describe_mount_changes(before, r.config);
         if (changes.empty()) ctx.out << path << ": no change\n";
         for (const auto& line : changes) ctx.out << line << "\n";
         return 0;
     }
     // An already rewritten config is left alone: no write, no new inode.
-    if (r.after != r.before) oci::write_file_atomic(path, oci::dump(r.after));
+    if (r.changed) oci::write_file_atomic(path, oci::dump(r.config));
     return 0;
 }
 

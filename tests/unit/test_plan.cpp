@@ -261,3 +261,38 @@ TEST_CASE("fixtures: runc spec, crun spec and a Docker-style config") {
         CHECK(a == b);
     }
 }
+
+TEST_CASE("apply_to_spec says whether anything changed") {
+    Policy p;
+    p.exclude_paths = {"/workspace/node_modules"};
+    Json config = config_with(Json::array({bind("/workspace/node_modules"), bind("/workspace")}));
+    bool changed = false;
+    Json once = apply_to_spec(config, make_plan(config, p, {}), &changed);
+    CHECK(changed);
+    Json twice = apply_to_spec(once, make_plan(once, p, {}), &changed);
+    CHECK_FALSE(changed);
+    CHECK(twice == once);
+
+    // Each way a config can differ: a duplicate /tmp, a reorder, no mounts key.
+    Json dup = once;
+    dup["mounts"].push_back(PlannedTmpfs{"/tmp", 512ull << 20, false, 0}.to_mount());
+    apply_to_spec(dup, make_plan(dup, p, {}), &changed);
+    CHECK(changed);
+    Json swapped = once;
+    std::swap(swapped["mounts"][0], swapped["mounts"][1]);
+    apply_to_spec(swapped, make_plan(swapped, p, {}), &changed);
+    CHECK(changed);
+    Json no_mounts = {{"ociVersion", "1.0.2"}};
+    apply_to_spec(no_mounts, make_plan(no_mounts, p, {}), &changed);
+    CHECK(changed);
+}
+
+TEST_CASE("describe_mount_changes counts duplicates") {
+    Json before = config_with(Json::array({bind("/a"), bind("/a"), bind("/b")}));
+    Json after = config_with(Json::array({bind("/b"), bind("/a")}));
+    auto lines = describe_mount_changes(before, after);
+    REQUIRE(lines.size() == 3);  // one copy of /a removed; /b and /a swapped
+    CHECK(lines[0] == "- remove /a (bind: rbind)");
+    CHECK(lines[1] == "~ reorder /b (bind: rbind) now at position 1 of the kept mounts");
+    CHECK(lines[2] == "~ reorder /a (bind: rbind) now at position 2 of the kept mounts");
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Benchmark of what the hook adds to a container start: `runc run` of `true`
+# in a sample bundle (scripts/make-bundle.sh) with oci-agent-hook registered
+# at createRuntime, the same bundle without a hook, and the same bundle with
+# a shell + jq + nsenter hook doing the same work (tmpfs on <rootfs>/tmp,
+# mkdir + chown + chmod of the agent home, jq rewrite of config.json), and
+# with /bin/true as the hook: the floor, what runc pays for any hook process.
+# The variants are interleaved in one run (the order rotating each round, so
+# no variant always follows the same one), N timed runs each after two
+# untimed warm-up rounds. Prints figures; never fails on timing.
+#
+# Usage: tests/bench/bench_start.sh [BUILD_DIR] [N]
+#   BUILD_DIR   holds oci-agent-hook (default: build-bench if built, else build)
+#   N           timed runs per variant (default 50)
+# Needs root, runc, jq, busybox-static (for make-bundle.sh); the shell
+# variant also needs nsenter (util-linux) and is left out without it.
+#
+# Before every run (not timed) each bundle gets its original config.json
+# back and its rootfs loses /agent-home, so every start is a first start:
+# the hooks mount, create, chown and rewrite each time. Times are from fork
+# to wait4 of `runc run` (tests/bench/timeit.c); cpu is user+system time of
+# runc and everything it waited for (runc init, the hook).
+set -euo pipefail
+
+# shellcheck source=tests/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+[[ $# -le 2 ]] || bench_die "usage: ${0##*/} [BUILD_DIR] [N]"
+bench_find_hook "${1:-}"
+N=${2:-50}
+[[ $N =~ ^[1-9][0-9]*$ ]] || bench_die "N must be a positive number, got '$N'"
+[[ $(id -u) == 0 ]] || bench_die "needs root (it starts real containers)"
+for tool in runc jq; do command -v "$tool" > /dev/null || bench_die "$tool not installed (scripts/install-deps.sh)"; done
+RUNC=$(command -v runc)
+
+PREFIX=oah-bench-start
+# ---- leftovers of earlier runs that died --------------------------------------
+# Containers named $PREFIX-PID-... and work dirs holding an owner.pid, whose
+# PID is gone. Nothing else is touched.
+alive() { kill -0 "$1" 2> /dev/null; }
+unmount_under() {  # unmount_under DIR: every mount below DIR, deepest first
+    awk -v d="$1/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
+        umount -l "$m" 2> /dev/null || true
+    done
+}
+while read -r id; do
+    [[ $id =~ ^$PREFIX-([0-9]+)- ]] || continue
+    alive "${BASH_REMATCH[1]}" || "$RUNC" delete -f "$id" > /dev/null 2>&1 || true
+done < <("$RUNC" list -q 2> /dev/null)
+for dir in /var/tmp/"$PREFIX".*; do
+    [[ -f $dir/owner.pid ]] || continue
+    alive "$(cat "$dir/owner.pid")" && continue
+    unmount_under "$dir"
+    rm -rf --one-file-system -- "$dir"
+done
+
+# ---- work dir, cleaned up at exit ---------------------------------------------
+# Under /var/tmp, like the e2e tests: every parent of a bundle must be
+# traversable.
+WORK=$(mktemp -d "/var/tmp/$PREFIX.XXXXXX")
+chmod 0755 "$WORK"
+echo $$ > "$WORK/owner.pid"
+IDS=()
+cleanup() {
+    local id
+    for id in "${IDS[@]:-}"; do
+        [[ -n $id ]] && "$RUNC" delete -f "$id" > /dev/null 2>&1
+    done
+    unmount_under "$WORK"
+    rm -rf --one-file-system -- "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+bench_build_timeit "$WORK"
+
+POLICY=$WORK/policy.json
+cp -- "$BENCH_ROOT/config.json.example" "$POLICY"
+
+# ---- the shell hook -------------------------------------------------------------
+# The same work as oci-agent-hook with the example policy (/tmp 512m noexec,
+# /agent-home 1000:1000 0755), without its checks: no symlink-safe path
+# walk, no propagation check, no verification, no user-namespace id mapping.
+SHELL_HOOK=$WORK/shell-hook.sh
+cat > "$SHELL_HOOK" << 'EOF'
+#!/bin/sh
+# createRuntime hook: shell + jq + nsenter.
+set -eu
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+eval "$(jq -r '@sh "pid=\(.pid) bundle=\(.bundle)"')"
+cfg=$bundle/config.json
+root=$(jq -r '.root.path' "$cfg")
+case $root in /*) ;; *) root=$bundle/$root ;; esac
+nsenter -m -t "$pid" sh -c '
+    mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=512m tmpfs "$1/tmp"
+    mkdir -p "$1/agent-home"
+    chown 1000:1000 "$1/agent-home"
+    chmod 0755 "$1/agent-home"' sh "$root"
+jq '.mounts = ([.mounts[] | select(.destination != "/tmp")]
+      + [{destination: "/tmp", type: "tmpfs", source: "tmpfs",
+          options: ["nosuid", "noexec", "nodev", "mode=1777", "size=512m"]}])' "$cfg" > "$cfg.tmp"
+mv "$cfg.tmp" "$cfg"
+EOF
+chmod 0755 "$SHELL_HOOK"
+
+# ---- bundles ----------------------------------------------------------------------
+VARIANTS=(with without)
+make_bundle() {  # make_bundle NAME [make-bundle options]
+    local dir=$WORK/$1
+    shift
+    "$BENCH_ROOT/scripts/make-bundle.sh" "$dir" "$@" -- true > /dev/null || bench_die "make-bundle.sh failed"
+    rmdir "$dir/rootfs/agent-home" 2> /dev/null || true
+    cp -- "$dir/config.json" "$dir/config.json.orig"
+}
+make_bundle without
+make_bundle with --hook "$HOOK"
+# The fixed policy, passed on the hook's command line.
+jq --arg p "$POLICY" '.hooks.createRuntime[0].args += ["--config", $p]' "$WORK/with/config.json" > "$WORK/with/config.json.orig"
+cp -- "$WORK/with/config.json.orig" "$WORK/with/config.json"
+if command -v nsenter > /dev/null; then
+    make_bundle shell --hook "$SHELL_HOOK"
+    VARIANTS+=(shell)
+else
+    echo "note: nsenter not installed; the shell + jq + nsenter variant is left out" >&2
+fi
+make_bundle noop --hook /bin/true
+VARIANTS+=(noop)
+
+# ---- runs ---------------------------------------------------------------------------
+declare -A WALL CPU
+seq_no=0
+# run_one VARIANT RECORD: one container start; RECORD=1 keeps the figures.
+run_one() {
+    local v=$1 dir=$WORK/$1 us cpu st id
+    seq_no=$((seq_no + 1))
+    id=$PREFIX-$$-$v-$seq_no
+    cp -- "$dir/config.json.orig" "$dir/config.json"
+    rmdir "$dir/rootfs/agent-home" 2> /dev/null || true
+    IDS+=("$id")
+    read -r us cpu _ st < <(cd "$dir" && "$TIMEIT" -o "$WORK/run.log" -- "$RUNC" run -b "$dir" "$id")
+    "$RUNC" delete -f "$id" > /dev/null 2>&1 || true
+    unset 'IDS[${#IDS[@]}-1]'
+    if [[ $st != 0 ]]; then
+        echo "runc run failed for the '$v' bundle (exit $st):" >&2
+        head -c 3000 "$WORK/run.log" >&2
+        exit 1
+    fi
+    if [[ $v == with || $v == shell ]] && ! jq -e '.mounts | any(.destination == "/tmp" and .type == "tmpfs")' "$dir/config.json" > /dev/null; then
+        bench_die "the '$v' hook did not record the /tmp tmpfs in config.json"
+    fi
+    if [[ $2 == 1 ]]; then
+        WALL[$v]+="$us "
+        CPU[$v]+="$cpu "
+    fi
+}
+
+bench_machine
+echo "runc: $("$RUNC" --version | head -n 1); bundles in $WORK ($(stat -f -c %T "$WORK"))"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+nv=${#VARIANTS[@]}
+for ((round = -2; round < N; round++)); do
+    for ((j = 0; j < nv; j++)); do
+        # Rotate the order each round: with,without,shell,noop / without,shell,noop,with / ...
+        v=${VARIANTS[$(((j + (round + 2)) % nv))]}
+        run_one "$v" $((round >= 0))
+    done
+done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# ---- report ---------------------------------------------------------------------------
+nums() { tr ' ' '\n' <<< "$1" | grep .; }
+declare -A MED MEAN
+echo "== runc run of \`true\`, $N runs per variant, interleaved"
+printf '%-34s %10s %9s %9s %9s %9s %9s\n' variant "median ms" "mean ms" "sd ms" "min ms" "max ms" "cpu ms"
+for v in "${VARIANTS[@]}"; do
+    MED[$v]=$(nums "${WALL[$v]}" | stat_median)
+    MEAN[$v]=$(nums "${WALL[$v]}" | stat_mean)
+    case $v in
+        with) label="oci-agent-hook at createRuntime" ;;
+        without) label="no hook" ;;
+        shell) label="shell + jq + nsenter hook" ;;
+        noop) label="no-op hook (/bin/true)" ;;
+    esac
+    printf '%-34s %10s %9s %9s %9s %9s %9s\n' "$label" "$(us_to_ms "${MED[$v]}")" "$(us_to_ms "${MEAN[$v]}")" \
+        "$(us_to_ms "$(nums "${WALL[$v]}" | stat_stddev)")" "$(us_to_ms "$(nums "${WALL[$v]}" | stat_min)")" \
+        "$(us_to_ms "$(nums "${WALL[$v]}" | stat_max)")" "$(us_to_ms "$(nums "${CPU[$v]}" | stat_median)")"
+done
+echo
+
+overhead() {  # overhead VARIANT: "+X ms (+Y %) by median, +X ms (+Y %) by mean"
+    awk -v a="${MED[$1]}" -v b="${MED[without]}" -v c="${MEAN[$1]}" -v d="${MEAN[without]}" 'BEGIN {
+        printf "median %+.3f ms (ratio %.3f, %+.1f %%), mean %+.3f ms (ratio %.3f, %+.1f %%)",
+            (a - b) / 1000, a / b, (a / b - 1) * 100, (c - d) / 1000, c / d, (c / d - 1) * 100 }'
+}
+echo "oci-agent-hook vs no hook:  $(overhead with)"
+[[ -n ${MED[shell]:-} ]] && echo "shell hook vs no hook:      $(overhead shell)"
+echo "no-op hook vs no hook:      $(overhead noop)"
+verdict=$(awk -v a="${MED[with]}" -v b="${MED[without]}" 'BEGIN {print (a / b - 1 < 0.05) ? "met" : "MISSED"}')
+echo "target: oci-agent-hook adds under 5 % (by median): $verdict"
+exit 0
