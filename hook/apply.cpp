@@ -89,10 +89,10 @@ void apply_tmpfs(Sys& sys, const Fd& root, const TmpfsOp& op, std::vector<std::s
                                 "propagate out of the container (refused)");
             {
                 auto held = sys.hold_submounts(dir, op.target);
-                sys.mount_tmpfs(dir, op);
-                // The old fd still names the covered directory; resolve again
-                // to reach the root of the new mount.
-                dir = sys.open_dir_in_root(root, op.target, false);
+                // The old fd still names the covered directory. Without an fd
+                // on the new mount (classic mount(2)), resolve the name again.
+                Fd mounted = sys.mount_tmpfs(dir, op);
+                dir = mounted.valid() ? std::move(mounted) : sys.open_dir_in_root(root, op.target, false);
                 for (auto& m : held) sys.reattach(dir, m, op.target);
             }
             log.push_back("mounted tmpfs " + op.target + " size=" + format_size(op.size_bytes) +

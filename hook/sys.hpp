@@ -66,7 +66,10 @@ public:
     virtual DirFacts inspect(const Fd& dir, const std::string& path_for_errors) = 0;
 
     // New tmpfs on top of `target` with exactly op's flags, size, mode, ids.
-    virtual void mount_tmpfs(const Fd& target, const TmpfsOp& op) = 0;
+    // Returns an fd on the root of the new mount where the kernel hands one
+    // out (the new mount API), so nobody resolves the name again while the
+    // container may be renaming it; else an invalid Fd.
+    virtual Fd mount_tmpfs(const Fd& target, const TmpfsOp& op) = 0;
 
     // Holds every outermost mount beneath `dir` (path_for_errors is dir's
     // in-container path). Resolution refuses symlinks as open_dir_in_root does.

@@ -199,12 +199,12 @@ DirFacts LinuxSys::inspect(const Fd& dir, const std::string& path) {
     return f;
 }
 
-bool LinuxSys::mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op) {
+Fd LinuxSys::mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op) {
     require_bounded(op);
 
     Fd fs(fsopen("tmpfs", FSOPEN_CLOEXEC));
     if (!fs.valid()) {
-        if (errno == ENOSYS) return false;
+        if (errno == ENOSYS) return Fd();
         throw sys_error(kMountStep, op.target, errno, "fsopen");
     }
     auto failed = [&](int err, const std::string& what) {
@@ -236,7 +236,7 @@ bool LinuxSys::mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op) {
     if (move_mount(mnt.get(), "", target.get(), "",
                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         throw sys_error(kMountStep, op.target, errno, "move_mount");
-    return true;
+    return mnt;  // attached now, and still the root of the new mount
 }
 
 void LinuxSys::mount_tmpfs_classic(const Fd& target, const TmpfsOp& op) {
@@ -263,8 +263,10 @@ void LinuxSys::mount_tmpfs_classic(const Fd& target, const TmpfsOp& op) {
         throw sys_error(kMountStep, op.target, errno, "mount(2) with " + data);
 }
 
-void LinuxSys::mount_tmpfs(const Fd& target, const TmpfsOp& op) {
-    if (!mount_tmpfs_fs_api(target, op)) mount_tmpfs_classic(target, op);
+Fd LinuxSys::mount_tmpfs(const Fd& target, const TmpfsOp& op) {
+    if (Fd root = mount_tmpfs_fs_api(target, op); root.valid()) return root;
+    mount_tmpfs_classic(target, op);
+    return Fd();
 }
 
 std::vector<HeldMount> LinuxSys::hold_submounts(const Fd& dir, const std::string& path) {

@@ -11,7 +11,7 @@ public:
     Fd open_rootfs(const std::string& host_path) override;
     Fd open_dir_in_root(const Fd& root, const std::string& path, bool create_missing) override;
     DirFacts inspect(const Fd& dir, const std::string& path_for_errors) override;
-    void mount_tmpfs(const Fd& target, const TmpfsOp& op) override;
+    Fd mount_tmpfs(const Fd& target, const TmpfsOp& op) override;
     std::vector<HeldMount> hold_submounts(const Fd& dir, const std::string& path_for_errors) override;
     void reattach(const Fd& new_dir, HeldMount& held, const std::string& path_for_errors) override;
     void set_mode(const Fd& dir, uint32_t mode, const std::string& path_for_errors) override;
@@ -19,9 +19,10 @@ public:
                    const std::string& path_for_errors) override;
 
     // The two ways mount_tmpfs can mount, public so each can be tested.
-    // New mount API (fsopen/fsconfig/fsmount/move_mount); returns false,
-    // having changed nothing, when the kernel lacks it (fsopen: ENOSYS).
-    bool mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op);
+    // New mount API (fsopen/fsconfig/fsmount/move_mount); returns the new
+    // mount's root, or an invalid Fd, having changed nothing, when the kernel
+    // lacks the API (fsopen: ENOSYS).
+    Fd mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op);
     // mount(2) onto /proc/thread-self/fd/N, which resolves to the fd itself.
     void mount_tmpfs_classic(const Fd& target, const TmpfsOp& op);
 };

@@ -32,6 +32,42 @@ tmp_starts=${RACE_TMP_STARTS:-50}
 home_seconds=${RACE_HOME_SECONDS:-100}
 tmp_seconds=${RACE_TMP_SECONDS:-40}
 
+# race_starts STARTS SECONDS BEFORE OK_PATTERN AFTER REFUSAL: starts the
+# bundle up to STARTS times or SECONDS seconds, each from the original
+# config.json, running the command BEFORE first. A start that succeeds must
+# print a line matching OK_PATTERN (an extended regex) and pass the command
+# AFTER; one that fails must be the one-line refusal containing REFUSAL.
+# Sets started, refused, bad_start, bad_refusal, after_bad, attempts, race_time.
+race_starts() {
+    local starts=$1 seconds=$2 before=$3 ok_pattern=$4 after=$5 refusal=$6 i msg t0=$SECONDS
+    started=0 refused=0 bad_start=0 bad_refusal=0 after_bad=0
+    for ((i = 1; i <= starts && SECONDS - t0 < seconds; i++)); do
+        # The hook records its mounts in config.json; every start gets the original.
+        cp "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
+        "$before"
+        : > "$HOOK_ERR"
+        run_container "$BUNDLE"
+        if [ "$rc" -eq 0 ]; then
+            started=$((started + 1))
+            if ! has_re "$out" "$ok_pattern"; then
+                bad_start=$((bad_start + 1))
+                printf '     start %d saw: %s\n' "$i" "$(printf '%s' "$out" | head -c 600)"
+            fi
+            "$after" || after_bad=$((after_bad + 1))
+        else
+            refused=$((refused + 1))
+            msg=$(hook_stderr)
+            if ! has "$msg" "$refusal" || ! one_line "$msg"; then
+                bad_refusal=$((bad_refusal + 1))
+                printf '     start %d failed otherwise (rc %s): %s\n' "$i" "$rc" "$(printf '%s' "$out" | head -c 600)"
+                printf '     hook stderr: %s\n' "$msg"
+            fi
+        fi
+    done
+    attempts=$((i - 1))
+    race_time=$((SECONDS - t0))
+}
+
 # ---- /agent-home --------------------------------------------------------------
 hostile_bundle race-home
 # Look (lstat, no -L) until /agent-home is the directory, then report it.
@@ -57,46 +93,29 @@ snapshot_host
 swap_pid=$!
 trap 'kill "$swap_pid" 2> /dev/null; e2e_cleanup' EXIT  # never leave it running
 
-started=0 refused=0 bad_start=0 bad_refusal=0 owner_unfixed=0
-start_time=$SECONDS
-for ((i = 1; i <= home_starts && SECONDS - start_time < home_seconds; i++)); do
-    # The hook records its mounts in config.json; every start gets the original.
-    cp "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
-    chown 0:0 "$home_dir" && chmod 0700 "$home_dir"
-    : > "$HOOK_ERR"
-    run_container "$BUNDLE"
-    if [ "$rc" -eq 0 ]; then
-        started=$((started + 1))
-        if ! has "$out" "HOME directory 1000:1000 755"; then
-            bad_start=$((bad_start + 1))
-            printf '     start %d saw: %s\n' "$i" "$(grep HOME <<< "$out")"
-        fi
-        if [ "$(stat -L -c '%u:%g %a' "$home_dir")" != "1000:1000 755" ]; then
-            owner_unfixed=$((owner_unfixed + 1))
-            printf '     start %d: the directory is %s after a successful start\n' "$i" "$(stat -L -c '%u:%g %a' "$home_dir")"
-        fi
-    else
-        refused=$((refused + 1))
-        msg=$(hook_stderr)
-        if ! has "$msg" "open in rootfs: /agent-home: is a symlink" || ! one_line "$msg"; then
-            bad_refusal=$((bad_refusal + 1))
-            printf '     start %d failed otherwise (rc %s): %s\n' "$i" "$rc" "$(printf '%s' "$out" | head -c 600)"
-            printf '     hook stderr: %s\n' "$msg"
-        fi
-    fi
-done
-home_time=$((SECONDS - start_time))
+# Before each start the directory goes back to 0:0 mode 0700; after a
+# successful one it must be 1000:1000 0755 again, seen from the host.
+reset_home() { chown 0:0 "$home_dir" && chmod 0700 "$home_dir"; }
+home_fixed() {
+    local now
+    now=$(stat -L -c '%u:%g %a' "$home_dir")
+    [ "$now" = "1000:1000 755" ] && return 0
+    printf '     the directory is %s after a successful start\n' "$now"
+    return 1
+}
+race_starts "$home_starts" "$home_seconds" reset_home 'HOME directory 1000:1000 755' home_fixed \
+    "open in rootfs: /agent-home: is a symlink"
 out=""  # the checks below judge counts, not the last start
 kill "$swap_pid"
 wait "$swap_pid"
 swap_rc=$?
 exec {home_fd}<&-
 
-echo "     /agent-home race: $((i - 1)) starts in ${home_time}s: $started started, $refused refused; swapper: $(cat "$E2E_WORK/swap-home.out")"
+echo "     /agent-home race: $attempts starts in ${race_time}s: $started started, $refused refused; swapper: $(cat "$E2E_WORK/swap-home.out")"
 check "/agent-home race: the swapper ran and stopped cleanly" test "$swap_rc" -eq 0
 check "/agent-home race: both outcomes happened (the race was real)" test "$started" -gt 0 -a "$refused" -gt 0
 check "/agent-home race: every started container saw its home as a directory 1000:1000 0755 ($bad_start bad)" test "$bad_start" -eq 0
-check "/agent-home race: every successful start left the directory 1000:1000 0755 ($owner_unfixed bad)" test "$owner_unfixed" -eq 0
+check "/agent-home race: every successful start left the directory 1000:1000 0755 ($after_bad bad)" test "$after_bad" -eq 0
 check "/agent-home race: every failed start was the one-line symlink refusal ($bad_refusal other)" test "$bad_refusal" -eq 0
 check "/agent-home race: the swapper's link still points at the sentinel" test "$(readlink "$ROOTFS/agent-home.swap")" = "$SENTINEL/dir"
 check_host_unchanged "/agent-home race"
@@ -116,35 +135,13 @@ snapshot_host
 swap_pid=$!
 trap 'kill "$swap_pid" 2> /dev/null; e2e_cleanup' EXIT  # never leave it running
 
-started=0 refused=0 bad_start=0 bad_refusal=0
-start_time=$SECONDS
-for ((i = 1; i <= tmp_starts && SECONDS - start_time < tmp_seconds; i++)); do
-    cp "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
-    : > "$HOOK_ERR"
-    run_container "$BUNDLE"
-    if [ "$rc" -eq 0 ]; then
-        started=$((started + 1))
-        if ! has_re "$out" '^TMPMOUNT [^ ]*noexec[^ ]* tmpfs$'; then
-            bad_start=$((bad_start + 1))
-            printf '     start %d saw: %s\n' "$i" "$(printf '%s' "$out" | head -c 600)"
-        fi
-    else
-        refused=$((refused + 1))
-        msg=$(hook_stderr)
-        if ! has "$msg" "/tmp: is a symlink" || ! one_line "$msg"; then
-            bad_refusal=$((bad_refusal + 1))
-            printf '     start %d failed otherwise (rc %s): %s\n' "$i" "$rc" "$(printf '%s' "$out" | head -c 600)"
-            printf '     hook stderr: %s\n' "$msg"
-        fi
-    fi
-done
-tmp_time=$((SECONDS - start_time))
+race_starts "$tmp_starts" "$tmp_seconds" true '^TMPMOUNT [^ ]*noexec[^ ]* tmpfs$' true "/tmp: is a symlink"
 out=""  # the checks below judge counts, not the last start
 kill "$swap_pid"
 wait "$swap_pid"
 swap_rc=$?
 
-echo "     /tmp race: $((i - 1)) starts in ${tmp_time}s: $started started, $refused refused; swapper: $(cat "$E2E_WORK/swap-tmp.out")"
+echo "     /tmp race: $attempts starts in ${race_time}s: $started started, $refused refused; swapper: $(cat "$E2E_WORK/swap-tmp.out")"
 check "/tmp race: the swapper ran and stopped cleanly" test "$swap_rc" -eq 0
 check "/tmp race: both outcomes happened (the race was real)" test "$started" -gt 0 -a "$refused" -gt 0
 check "/tmp race: every started container had a noexec tmpfs there ($bad_start bad)" test "$bad_start" -eq 0

@@ -14,21 +14,6 @@ e2e_init "$1" "$2"
 NM=/workspace/node_modules
 policy=$(write_policy exclude '{"exclude": {"paths": ["/workspace/node_modules"]}}')
 
-# common_checks LABEL: /tmp, the excluded path and the home, as the agent sees them.
-common_checks() {
-    local label=$1
-    check "$label: the container runs" expect_rc 0
-    check "$label: /tmp is a noexec tmpfs of 524288k" expect_tmpfs /tmp noexec 524288
-    check "$label: /tmp mode 1777, owned 0:0" expect stat /tmp "directory 1777 0:0"
-    check "$label: uid 1000 creates a file in /tmp" expect write /tmp ok
-    check "$label: a binary in /tmp cannot run" expect_noexec_denied /tmp
-    check "$label: $NM is an exec tmpfs of 1048576k" expect_tmpfs "$NM" exec 1048576
-    check "$label: $NM mode 1777, owned 0:0" expect stat "$NM" "directory 1777 0:0"
-    check "$label: uid 1000 creates a file in $NM" expect write "$NM" ok
-    check "$label: a binary in $NM runs" expect exec "$NM" ok
-    check "$label: /agent-home mode 755, owned 1000:1000" expect stat /agent-home "directory 755 1000:1000"
-}
-
 expect_root_readonly() {  # the top mount at / is read-only
     local line
     line=$(mounts_at / | tail -n 1)
@@ -41,7 +26,7 @@ expect_root_readonly() {  # the top mount at / is read-only
 b=$(probe_bundle readonly --readonly --user 1000:1000 --hook "$HOOK" -- "/probe / /tmp $NM /agent-home")
 hook_use_policy "$b" "$policy"
 run_container "$b"
-common_checks "read-only rootfs"
+contract_checks "read-only rootfs"
 check "read-only rootfs: / is mounted ro" expect_root_readonly
 # /agent-home itself is a directory of the read-only rootfs, so the agent
 # cannot create files in it (EROFS): the hook makes it exist with the right
@@ -71,14 +56,14 @@ hook_use_policy "$b" "$policy"
 e2e_edit_config "$b" --arg src "$host_home" \
     '.mounts += [{destination: "/agent-home", type: "bind", source: $src, options: ["rbind", "rw"]}]'
 run_container "$b"
-common_checks "read-only rootfs + home volume"
+contract_checks "read-only rootfs + home volume"
 check "read-only rootfs + home volume: uid 1000 creates a file in /agent-home" expect write /agent-home ok
 
 # ---- user namespace (container 0 -> host 100000, size 65536) ------------------
 b=$(probe_bundle userns --userns --user 1000:1000 --hook "$HOOK" -- "/probe /tmp $NM /agent-home")
 hook_use_policy "$b" "$policy"
 run_container "$b"
-common_checks "user namespace"
+contract_checks "user namespace"
 check "user namespace: uid 1000 creates a file in /agent-home" expect write /agent-home ok
 check "user namespace: on the host, rootfs/agent-home is 101000:101000 755" \
     expect_host_stat "$b/rootfs/agent-home" "directory 755 101000:101000"
@@ -88,6 +73,6 @@ reset_bundle "$b"
 hook_use_policy "$b" "$policy"
 e2e_edit_config "$b" '.root.readonly = true'
 run_container "$b"
-common_checks "user namespace + read-only rootfs"
+contract_checks "user namespace + read-only rootfs"
 
 e2e_summary

@@ -42,9 +42,9 @@ public:
         record("inspect " + path);
         return dirs.at(path);
     }
-    void mount_tmpfs(const Fd&, const TmpfsOp& op) override {
+    Fd mount_tmpfs(const Fd&, const TmpfsOp& op) override {
         record("mount_tmpfs " + op.target + " size=" + std::to_string(op.size_bytes) + (op.exec ? " exec" : " noexec"));
-        if (!mount_takes_effect) return;
+        if (!mount_takes_effect) return Fd();
         DirFacts f;
         f.st_mode = 040000 | op.mode;
         f.uid = op.uid.value_or(0);
@@ -55,6 +55,7 @@ public:
         f.inodes = op.nr_inodes;
         f.mount_fstype = "tmpfs";
         dirs[op.target] = f;
+        return Fd();  // like classic mount(2): the caller resolves again
     }
     std::map<std::string, std::vector<std::string>> submounts;  // dir -> relative mount points
 
