@@ -121,6 +121,12 @@ void LinuxSys::enter_mount_ns(int pid) {
     if (same_inode(theirs, ours))
         throw HookError(step, who, "the container shares the hook's mount namespace", 0,
                         "refused: its mounts would be the host's mounts");
+    // runc's state at createContainer carries pid 1, the host's init: never
+    // a container, and its mount namespace is the host's.
+    struct stat init_ns{};
+    if (stat("/proc/1/ns/mnt", &init_ns) == 0 && same_inode(theirs, init_ns))
+        throw HookError(step, who, "its mount namespace is the one of pid 1, the host's init", 0,
+                        "refused: not a container; register the hook at createRuntime or prestart");
 
     if (setns(pidfd.get(), CLONE_NEWNS) == 0) return;
     // Kernels before 5.8 accept only namespace fds in setns.

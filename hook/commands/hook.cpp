@@ -23,7 +23,9 @@ int run_hook(const Context& ctx) {
     oci::State state =
         oci::parse_state(oci::parse_object(oci::read_bounded(ctx.in, state_name, kMaxStateBytes), state_name),
                          state_name);
-    if (state.pid <= 0)
+    // createContainer and later stages carry pid 0 (crun) or 1 (runc: the
+    // host's init), neither of them the container's process.
+    if (state.pid <= 1)
         throw HookError("read state", state_name + ": pid",
                         "no container process (pid " + std::to_string(state.pid) +
                             "); register the hook at createRuntime or prestart");

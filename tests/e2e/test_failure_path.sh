@@ -7,7 +7,8 @@
 # Cases: /agent-home a regular file; an excluded path under a read-only bind
 # mount (its directory cannot be created); an excluded path on a mount with
 # shared propagation (a tmpfs there would propagate out); a missing policy
-# file named by --config.
+# file named by --config; the hook registered at createContainer, where the
+# state's pid is no container process (runc: 1, the host's init; crun: 0).
 #
 # Usage: test_failure_path.sh RUNTIME HOOK   (RUNTIME: runc or crun)
 set -u
@@ -96,5 +97,15 @@ run_container "$BUNDLE"
 check_refused "missing policy file" "$E2E_WORK/no-such-policy.json" "No such file or directory"
 check_user_sees "missing policy file" "load policy: $E2E_WORK/no-such-policy.json: No such file or directory"
 check_host_unchanged "missing policy file"
+
+# ---- registered at createContainer ------------------------------------------------
+hostile_bundle create-container
+edit_config "$BUNDLE" '.hooks.createContainer = .hooks.createRuntime | del(.hooks.createRuntime)'
+snapshot_host
+run_container "$BUNDLE"
+check_refused "registered at createContainer" "pid" "register the hook at createRuntime or prestart"
+check_user_sees "registered at createContainer" "read state: state \\(stdin\\): pid: no container process \\(pid [01]\\)"
+check "registered at createContainer: no /agent-home made" test ! -e "$ROOTFS/agent-home"
+check_host_unchanged "registered at createContainer"
 
 e2e_summary
