@@ -1,6 +1,8 @@
 #include "plan.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <deque>
 #include <queue>
 #include <unordered_map>
 
@@ -196,6 +198,27 @@ std::string describe(const Json& m) {
     return s + ")";
 }
 
+// Indices of `sequence` outside one longest strictly increasing
+// subsequence (patience sorting, n log n): the fewest entries whose moves
+// explain the new order.
+std::vector<std::size_t> moved_entries(const std::vector<std::size_t>& sequence) {
+    std::vector<std::size_t> tails;         // index of the last entry of the best run of each length
+    std::vector<std::size_t> previous(sequence.size(), SIZE_MAX);
+    for (std::size_t i = 0; i < sequence.size(); ++i) {
+        auto at = std::lower_bound(tails.begin(), tails.end(), sequence[i],
+                                   [&](std::size_t t, std::size_t value) { return sequence[t] < value; });
+        if (at != tails.begin()) previous[i] = *(at - 1);
+        if (at == tails.end()) tails.push_back(i);
+        else *at = i;
+    }
+    std::vector<bool> in_order(sequence.size(), false);
+    for (std::size_t i = tails.empty() ? SIZE_MAX : tails.back(); i != SIZE_MAX; i = previous[i]) in_order[i] = true;
+    std::vector<std::size_t> moved;
+    for (std::size_t i = 0; i < sequence.size(); ++i)
+        if (!in_order[i]) moved.push_back(i);
+    return moved;
+}
+
 }  // namespace
 
 std::vector<std::string> describe_mount_changes(const Json& before, const Json& after) {
@@ -214,7 +237,7 @@ std::vector<std::string> describe_mount_changes(const Json& before, const Json& 
     for (const auto& [key, m] : new_mounts) ++surplus[key];
 
     // Walks one list: the first `excess` copies of a mount are reported with
-    // `sign`, the rest are kept, in order, for the reorder check.
+    // `sign`, the rest are kept, in order, for the move check.
     std::vector<std::string> lines;
     auto split = [&](const Keyed& list, long sign, const char* verb) {
         std::vector<const std::pair<std::string, const Json*>*> kept;
@@ -232,10 +255,21 @@ std::vector<std::string> describe_mount_changes(const Json& before, const Json& 
     };
     auto kept_old = split(old_mounts, -1, "- remove ");
     auto kept_new = split(new_mounts, +1, "+ add ");
-    for (std::size_t i = 0; i < kept_new.size() && i < kept_old.size(); ++i)
-        if (kept_new[i]->first != kept_old[i]->first)
-            lines.push_back("~ reorder " + describe(*kept_new[i]->second) + " now at position " +
-                            std::to_string(i + 1) + " of the kept mounts");
+
+    // Kept mounts are the same multiset on both sides. Each new-side mount
+    // gets its old position; the longest increasing run of those positions
+    // stayed in order, every other kept mount was moved.
+    std::unordered_map<std::string_view, std::deque<std::size_t>> old_positions;
+    for (std::size_t i = 0; i < kept_old.size(); ++i) old_positions[kept_old[i]->first].push_back(i);
+    std::vector<std::size_t> was_at(kept_new.size());
+    for (std::size_t i = 0; i < kept_new.size(); ++i) {
+        auto& queue = old_positions[kept_new[i]->first];
+        was_at[i] = queue.front();
+        queue.pop_front();
+    }
+    for (std::size_t i : moved_entries(was_at))
+        lines.push_back("~ move " + describe(*kept_new[i]->second) + " to position " + std::to_string(i + 1) +
+                        " of the kept mounts");
     return lines;
 }
 

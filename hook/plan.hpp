@@ -58,7 +58,8 @@ oci::Json apply_to_spec(oci::Json config, const Plan& plan, bool* changed = null
 std::vector<std::size_t> parent_first_order(const std::vector<std::string>& destinations);
 
 // Human-readable differences between two mounts arrays, for --dry-run:
-// lines "- remove ...", "+ add ...", "~ move ...". Empty when equal.
+// lines "- remove ...", "+ add ...", then "~ move ..." for the fewest kept
+// mounts whose moves explain the new order. Empty when equal.
 std::vector<std::string> describe_mount_changes(const oci::Json& before, const oci::Json& after);
 
 }  // namespace agenthook

@@ -231,7 +231,7 @@ TEST_CASE("describe_mount_changes lists removals, additions and moves") {
     for (auto& l : lines) all += l + "\n";
     CHECK(all.find("- remove /tmp (tmpfs: exec)") != std::string::npos);
     CHECK(all.find("+ add /tmp (tmpfs: nosuid,noexec,nodev,mode=1777,size=512m)") != std::string::npos);
-    CHECK(all.find("~ reorder /workspace (bind: rbind)") != std::string::npos);
+    CHECK(all.find("~ move /workspace (bind: rbind) to position 1 of the kept mounts") != std::string::npos);
     CHECK(describe_mount_changes(after, after).empty());
 }
 
@@ -291,8 +291,15 @@ TEST_CASE("describe_mount_changes counts duplicates") {
     Json before = config_with(Json::array({bind("/a"), bind("/a"), bind("/b")}));
     Json after = config_with(Json::array({bind("/b"), bind("/a")}));
     auto lines = describe_mount_changes(before, after);
-    REQUIRE(lines.size() == 3);  // one copy of /a removed; /b and /a swapped
+    REQUIRE(lines.size() == 2);  // one copy of /a removed; of /b and /a, one moved
     CHECK(lines[0] == "- remove /a (bind: rbind)");
-    CHECK(lines[1] == "~ reorder /b (bind: rbind) now at position 1 of the kept mounts");
-    CHECK(lines[2] == "~ reorder /a (bind: rbind) now at position 2 of the kept mounts");
+    CHECK(lines[1] == "~ move /b (bind: rbind) to position 1 of the kept mounts");
+}
+
+TEST_CASE("describe_mount_changes reports only the mounts that moved") {
+    Json before = config_with(Json::array({bind("/a"), bind("/b"), bind("/c"), bind("/d"), bind("/e")}));
+    Json after = config_with(Json::array({bind("/e"), bind("/a"), bind("/b"), bind("/c"), bind("/d")}));
+    auto lines = describe_mount_changes(before, after);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "~ move /e (bind: rbind) to position 1 of the kept mounts");
 }
