@@ -10,6 +10,17 @@
 
 namespace agenthook {
 
+// A plan with /tmp, one excluded path and the home, for the apply tests.
+inline LivePlan sample_plan() {
+    LivePlan p;
+    p.pid = 4242;
+    p.rootfs = "/b/rootfs";
+    p.tmpfs.push_back(TmpfsOp{"/tmp", 512ull << 20, 01777, false, 0, 0u, 0u, "", ""});
+    p.tmpfs.push_back(TmpfsOp{"/workspace/node_modules", 1ull << 30, 01777, true, 0, 0u, 0u, "", ""});
+    p.home = HomeOp{"/agent-home", 1000, 1000, 0755, ""};
+    return p;
+}
+
 class FakeSys : public Sys {
 public:
     std::vector<std::string> calls;

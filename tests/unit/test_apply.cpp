@@ -9,15 +9,6 @@ using namespace agenthook;
 
 namespace {
 
-LivePlan sample_plan() {
-    LivePlan p;
-    p.pid = 4242;
-    p.rootfs = "/b/rootfs";
-    p.tmpfs.push_back(TmpfsOp{"/tmp", 512ull << 20, 01777, false, 0, 0u, 0u, ""});
-    p.tmpfs.push_back(TmpfsOp{"/workspace/node_modules", 1ull << 30, 01777, true, 0, 0u, 0u, ""});
-    p.home = HomeOp{"/agent-home", 1000, 1000, 0755};
-    return p;
-}
 
 DirFacts planned_tmpfs(const TmpfsOp& op) {
     FakeSys s;

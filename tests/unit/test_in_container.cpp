@@ -10,22 +10,13 @@
 
 using namespace agenthook;
 
-namespace {
-LivePlan small_plan() {
-    LivePlan p;
-    p.pid = 4242;
-    p.rootfs = "/b/rootfs";
-    p.tmpfs.push_back(TmpfsOp{"/tmp", 1ull << 20, 01777, false, 0, 0u, 0u, "", ""});
-    p.home = HomeOp{"/agent-home", 1000, 1000, 0755, ""};
-    return p;
-}
-}  // namespace
 
 TEST_CASE("the worker's action log comes back to the parent") {
-    auto log = apply_in_child(small_plan(), [] { return std::make_unique<FakeSys>(); });
-    REQUIRE(log.size() == 2);
-    CHECK(log[0] == "mounted tmpfs /tmp size=1m noexec");
-    CHECK(log[1] == "home /agent-home owned 1000:1000 mode 0755");
+    auto log = apply_in_child(sample_plan(), [] { return std::make_unique<FakeSys>(); });
+    REQUIRE(log.size() == 3);
+    CHECK(log[0] == "mounted tmpfs /tmp size=512m noexec");
+    CHECK(log[1] == "mounted tmpfs /workspace/node_modules size=1g exec");
+    CHECK(log[2] == "home /agent-home owned 1000:1000 mode 0755");
 }
 
 TEST_CASE("the worker's error comes back with its step, path, reason, errno and hint") {
@@ -35,7 +26,7 @@ TEST_CASE("the worker's error comes back with its step, path, reason, errno and 
         }
     };
     try {
-        apply_in_child(small_plan(), [] { return std::make_unique<FailingSys>(); });
+        apply_in_child(sample_plan(), [] { return std::make_unique<FailingSys>(); });
         FAIL("expected HookError");
     } catch (const HookError& e) {
         CHECK(e.step == "open rootfs");
@@ -52,6 +43,6 @@ TEST_CASE("a worker killed by a signal is an error naming the signal") {
         // SIGKILL: no handler (doctest installs some) runs in the worker.
         void enter_mount_ns(int) override { ::kill(::getpid(), SIGKILL); }
     };
-    CHECK_THROWS_WITH_AS(apply_in_child(small_plan(), [] { return std::make_unique<DyingSys>(); }),
+    CHECK_THROWS_WITH_AS(apply_in_child(sample_plan(), [] { return std::make_unique<DyingSys>(); }),
                          doctest::Contains("worker process killed by signal"), HookError);
 }
