@@ -21,12 +21,6 @@ uint32_t host_id(const oci::Json& config, bool uid, uint32_t id, const std::stri
     return *host;
 }
 
-// The tmpfs at a target is the hook's own; what holds the target is above it.
-std::string parent_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 }  // namespace
 
 std::string read_only_mount_holding(const oci::Json& config, const std::string& path) {
@@ -64,10 +58,11 @@ LivePlan plan_live(int pid, const std::string& bundle, const oci::Json& config, 
     for (const auto& e : plan.excludes) mounts.push_back(&e);
     std::vector<std::string> destinations;
     for (const auto* m : mounts) destinations.push_back(m->destination);
+    // The tmpfs at a target is the hook's own: what holds the target is its parent's mount.
     for (std::size_t i : parent_first_order(destinations)) {
         const PlannedTmpfs& m = *mounts[i];
         live.tmpfs.push_back(TmpfsOp{m.destination, m.size_bytes, 01777, m.exec, m.nr_inodes, root_uid,
-                                     root_gid, context, read_only_mount_holding(config, parent_of(m.destination))});
+                                     root_gid, context, read_only_mount_holding(config, oci::parent_path(m.destination))});
     }
 
     live.home = HomeOp{plan.home.path, host_id(config, true, plan.home.uid, "home uid"),

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "../oci/mount.hpp"
 #include "error.hpp"
 
 namespace agenthook {
@@ -134,10 +135,8 @@ Fd open_dir_walk(int rootfd, const std::string& abs_path, bool create_missing) {
 }
 
 Fd open_entry_beneath(int dirfd, const std::string& abs_path) {
-    auto slash = abs_path.rfind('/');
-    std::string parent = slash == 0 ? "/" : abs_path.substr(0, slash);
-    Fd dir = open_dir_walk(dirfd, parent, false);
-    std::string name = abs_path.substr(slash + 1);
+    Fd dir = open_dir_walk(dirfd, oci::parent_path(abs_path), false);
+    std::string name = oci::last_segment(abs_path);
     if (name.empty() || name == "." || name == "..")
         throw HookError(kOpenStep, abs_path, "not a normalized absolute path");
     Fd entry(open_component(dir.get(), name));

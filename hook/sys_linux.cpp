@@ -14,6 +14,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "../oci/mount.hpp"
 #include "error.hpp"
 #include "mountinfo.hpp"
 #include "safe_path.hpp"
@@ -314,9 +315,8 @@ void LinuxSys::reattach(const Fd& new_dir, HeldMount& held, const std::string& p
     const char* step = "reattach mount";
     const std::string sub = path + held.relative;
     // The new tmpfs is empty and the hook's own: create the mount point.
-    const auto slash = held.relative.rfind('/');
-    Fd parent = open_dir_walk(new_dir.get(), slash == 0 ? "/" : held.relative.substr(0, slash), true);
-    const std::string name = held.relative.substr(slash + 1);
+    Fd parent = open_dir_walk(new_dir.get(), oci::parent_path(held.relative), true);
+    const std::string name = oci::last_segment(held.relative);
     if (held.is_dir) {
         if (mkdirat(parent.get(), name.c_str(), 0755) < 0 && errno != EEXIST) throw sys_error(step, sub, errno);
     } else {

@@ -37,6 +37,16 @@ bool is_at_or_under(std::string_view path, std::string_view root) {
     return path == root || is_strict_ancestor(root, path);
 }
 
+std::string parent_path(std::string_view path) {
+    auto slash = path.rfind('/');
+    return slash == 0 || slash == std::string_view::npos ? "/" : std::string(path.substr(0, slash));
+}
+
+std::string last_segment(std::string_view path) {
+    auto slash = path.rfind('/');
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
 bool has_dotdot_segment(std::string_view path) {
     std::size_t pos = 0;
     while (pos <= path.size()) {

@@ -39,3 +39,12 @@ TEST_CASE("has_dotdot_segment") {
     CHECK_FALSE(has_dotdot_segment("/a/b.."));
     CHECK_FALSE(has_dotdot_segment("/a/./b"));
 }
+
+TEST_CASE("parent_path and last_segment") {
+    CHECK(parent_path("/tmp") == "/");
+    CHECK(parent_path("/workspace/node_modules") == "/workspace");
+    CHECK(parent_path("/") == "/");
+    CHECK(last_segment("/workspace/node_modules") == "node_modules");
+    CHECK(last_segment("/tmp") == "tmp");
+    CHECK(last_segment("/") == "");
+}
