@@ -2,20 +2,28 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <cstdio>
 
+#include "../oci/mount.hpp"
 #include "size.hpp"
 
 namespace agenthook {
 
 namespace {
 
+constexpr const char* kMountStep = "mount tmpfs";
+constexpr const char* kHomeStep = "set up home";
+constexpr const char* kForeignHint =
+    "refused: the hook creates, chowns or chmods nothing in a mount it cannot match to its spec entry";
+constexpr const char* kReadOnlyHint = "refused: the hook does not write into read-only mounts";
+
 std::string octal(uint32_t mode) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04o", mode);
     return buf;
 }
+
+std::string ids(uint32_t uid, uint32_t gid) { return std::to_string(uid) + ":" + std::to_string(gid); }
 
 // tmpfs rounds its size up to whole pages.
 uint64_t page_rounded(uint64_t bytes, uint64_t page) { return (bytes + page - 1) / page * page; }
@@ -42,92 +50,279 @@ std::string mount_mismatch(const DirFacts& f, const TmpfsOp& op) {
 std::string owner_mode_mismatch(const DirFacts& f, uint32_t mode, uint32_t uid, uint32_t gid) {
     if (!S_ISDIR(f.st_mode)) return "not a directory";
     if ((f.st_mode & 07777) != mode) return "mode " + octal(f.st_mode & 07777) + ", planned " + octal(mode);
-    if (f.uid != uid || f.gid != gid)
-        return "owner " + std::to_string(f.uid) + ":" + std::to_string(f.gid) + ", planned " +
-               std::to_string(uid) + ":" + std::to_string(gid);
+    if (f.uid != uid || f.gid != gid) return "owner " + ids(f.uid, f.gid) + ", planned " + ids(uid, gid);
     return "";
 }
 
-std::string read_only_refusal(const std::string& what, const std::string& ro_mount) {
-    return what + ", and it lies in " + ro_mount +
-           ", which the spec mounts read-only (refused: the hook does not write into read-only mounts)";
+// The overflow id the kernel shows for a host id with no mapping.
+constexpr uint32_t kOverflowId = 65534;
+
+// Facts with the owner as the container sees it.
+DirFacts as_container_sees(DirFacts f, const IdMaps& maps) {
+    f.uid = map_to_container(maps.uid, f.uid).value_or(kOverflowId);
+    f.gid = map_to_container(maps.gid, f.gid).value_or(kOverflowId);
+    return f;
 }
 
-// Missing directories are created, except inside a mount the spec makes
-// read-only: that is someone else's data (a host volume), even where the
-// runtime has not applied "ro" yet.
-Fd open_target(Sys& sys, const Fd& root, const std::string& path, const std::string& ro_mount) {
-    if (ro_mount.empty()) return sys.open_dir_in_root(root, path, true);
-    try {
-        return sys.open_dir_in_root(root, path, false);
-    } catch (const HookError& e) {
-        if (e.err != ENOENT) throw;
-        throw HookError(e.step, e.path, read_only_refusal("missing", ro_mount), ENOENT);
+// A target that lies at or beneath a tmpfs the hook mounts earlier in the
+// plan ends up inside the hook's own fresh tmpfs: nothing there to judge.
+bool in_hook_tmpfs(const std::vector<TmpfsOp>& tmpfs, std::size_t before, const std::string& path) {
+    for (std::size_t j = 0; j < before && j < tmpfs.size(); ++j)
+        if (oci::is_at_or_under(path, tmpfs[j].target) && path != tmpfs[j].target) return true;
+    return false;
+}
+
+// Spec mounts strictly beneath tmpfs target `i` that its step must leave
+// visible on top of the new tmpfs: those at or beneath a deeper target are
+// that target's business.
+std::vector<std::size_t> spec_beneath(const LivePlan& plan, std::size_t i) {
+    const std::string& target = plan.tmpfs[i].target;
+    std::vector<std::size_t> out;
+    for (std::size_t k = 0; k < plan.spec_mounts.size(); ++k) {
+        const std::string& dest = plan.spec_mounts[k].destination;
+        if (!oci::is_strict_ancestor(target, dest)) continue;
+        bool deeper = false;
+        for (const auto& other : plan.tmpfs)
+            if (oci::is_strict_ancestor(target, other.target) && oci::is_at_or_under(dest, other.target)) deeper = true;
+        if (!deeper) out.push_back(k);
     }
+    return out;
 }
 
-void apply_tmpfs(Sys& sys, const Fd& root, const TmpfsOp& op, std::vector<std::string>& log) {
-    Fd dir = open_target(sys, root, op.target, op.read_only_mount);
-    DirFacts facts = sys.inspect(dir, op.target);
-    switch (decide_tmpfs(facts, op)) {
+// Everything the steps share.
+struct Run {
+    Sys& sys;
+    const LivePlan& plan;
+    IdMaps maps;
+    Owner root_owner;             // host ids of the container's root: the owner of each tmpfs root
+    Owner home_owner;             // host ids of the home's owner
+    MountView view;
+    std::vector<HeldMount> copies;  // per spec entry: a detached copy of a bind beneath a tmpfs target
+    Fd root;
+};
+
+DirFacts inspect_with(Run& run, const std::vector<MountInfo>& table, const Fd& dir, const std::string& path) {
+    DirFacts f = run.sys.inspect(dir, path);
+    if (const MountInfo* m = find_mount(table, f.mnt_id)) {
+        f.mount_fstype = m->fstype;
+        f.mount_shared = is_shared(*m);
+    } else {
+        f.mount_shared = true;  // unknown propagation: never mount on it (mount_fstype "" says why)
+    }
+    return f;
+}
+
+// Which spec entry made the mount that holds `dir`.
+MountIdentity holder_of(Run& run, const Fd& dir, const DirFacts& f, const std::string& path) {
+    DevIno root;
+    if (f.is_mount_root) root = f.inode;
+    else if (f.mnt_id != run.view.rootfs_mnt_id) root = run.sys.mount_root_of(dir, path);
+    return identify_mount(run.view, f.mnt_id, root, f.readonly);
+}
+
+// The hook may create a missing target in the rootfs and in the spec's own
+// writable mounts (as runtimes create missing mount points in a volume),
+// never in a mount it cannot identify or a read-only one.
+void require_creatable(const MountIdentity& holder, const Found& found, const std::string& target, const char* step) {
+    const std::string missing = "missing, and " + found.path + " lies in ";
+    if (holder.kind == MountKind::Foreign) throw HookError(step, target, missing + foreign_reason(holder), 0, kForeignHint);
+    if (holder.read_only)
+        throw HookError(step, target, missing + describe_mount(holder) + ", which the spec mounts read-only", 0,
+                        kReadOnlyHint);
+}
+
+struct TmpfsStep {
+    const TmpfsOp* op = nullptr;
+    bool in_hook_tmpfs = false;
+    Found found;                  // the target, or its deepest existing ancestor
+    DirFacts facts;               // of found.dir
+    TmpfsAction action = TmpfsAction::Mount;
+    std::vector<std::pair<std::string, uint64_t>> beneath;  // visible mounts beneath: relative, mount id
+    std::vector<std::size_t> copies;                        // spec entries to attach from their copies
+    Fd result;                    // the target's directory after acting, for verification
+};
+
+std::string relative_to(const std::string& target, const std::string& path) { return path.substr(target.size()); }
+
+TmpfsStep survey_tmpfs(Run& run, const std::vector<MountInfo>& table, std::size_t i) {
+    TmpfsStep s;
+    s.op = &run.plan.tmpfs[i];
+    const TmpfsOp& op = *s.op;
+    s.in_hook_tmpfs = in_hook_tmpfs(run.plan.tmpfs, i, op.target);
+    const auto under = spec_beneath(run.plan, i);
+    if (s.in_hook_tmpfs) {
+        s.copies = under;  // nothing of the runtime's is visible inside the hook's own tmpfs
+    } else {
+        s.found = run.sys.find_dir(run.root, op.target);
+        s.facts = inspect_with(run, table, s.found.dir, s.found.path);
+        if (!s.found.missing.empty()) {
+            require_creatable(holder_of(run, s.found.dir, s.facts, s.found.path), s.found, op.target, kMountStep);
+        } else {
+            if (s.facts.is_mount_root &&
+                holder_of(run, s.found.dir, s.facts, op.target).kind == MountKind::SpecTmpfs)
+                s.action = decide_tmpfs(s.facts, op, run.root_owner);
+            const std::string dir = run.sys.kernel_path(s.found.dir, op.target);
+            for (const MountInfo* c : visible_children(table, s.facts.mnt_id, dir))
+                s.beneath.emplace_back(c->mount_point.substr(dir.size()), c->mnt_id);
+            for (std::size_t k : under) {
+                std::string rel = relative_to(op.target, run.plan.spec_mounts[k].destination);
+                bool carried = false;  // moved along with a visible mount at or above it
+                for (const auto& b : s.beneath) carried = carried || oci::is_at_or_under(rel, b.first);
+                if (!carried) s.copies.push_back(k);
+            }
+            // The runtime hid a spec mount under its own tmpfs there: cover it all.
+            if (!s.copies.empty()) s.action = TmpfsAction::Mount;
+        }
+    }
+    for (std::size_t k : s.copies) {
+        const SpecMount& m = run.plan.spec_mounts[k];
+        if (!m.bind)
+            throw HookError(kMountStep, m.destination,
+                            "hidden beneath " + op.target + " (the spec lists it before " + op.target +
+                                "), and the hook can put back only bind mounts",
+                            0, "refused: list it after " + op.target + " in the spec");
+        if (!run.copies[k].tree.valid())
+            throw HookError(kMountStep, m.destination,
+                            "hidden beneath " + op.target + " (the spec lists it before " + op.target +
+                                "), and the kernel offers no open_tree/mount_setattr to put a copy back",
+                            0, "refused: list it after " + op.target + " in the spec");
+    }
+    if (s.action == TmpfsAction::Mount && !s.in_hook_tmpfs) {
+        if (s.facts.mount_fstype.empty())
+            throw HookError(kMountStep, op.target,
+                            "the mount holding it is missing from mountinfo, so its propagation "
+                            "cannot be checked (refused)");
+        if (s.facts.mount_shared)
+            throw HookError(kMountStep, op.target,
+                            "the mount holding it has shared propagation; a new mount would "
+                            "propagate out of the container (refused)");
+    }
+    return s;
+}
+
+void act_tmpfs(Run& run, TmpfsStep& s, std::vector<std::string>& log) {
+    const TmpfsOp& op = *s.op;
+    Fd dir = s.in_hook_tmpfs        ? run.sys.open_dir_in_root(run.root, op.target, true)
+             : s.found.missing.empty() ? std::move(s.found.dir)
+                                       : run.sys.make_dirs(s.found);
+    switch (s.action) {
         case TmpfsAction::Keep:
             log.push_back("kept tmpfs " + op.target);
             break;
         case TmpfsAction::Fix:
-            sys.set_owner(dir, op.uid.value_or(0), op.gid.value_or(0), op.target);
-            sys.set_mode(dir, op.mode, op.target);
+            run.sys.set_owner(dir, run.root_owner.uid, run.root_owner.gid, op.target);
+            run.sys.set_mode(dir, op.mode, op.target);
             log.push_back("fixed owner and mode of tmpfs " + op.target);
             break;
-        case TmpfsAction::Mount:
-            if (facts.mount_fstype.empty())
-                throw HookError("mount tmpfs", op.target,
-                                "the mount holding it is missing from mountinfo, so its propagation "
-                                "cannot be checked (refused)");
-            if (facts.mount_shared)
-                throw HookError("mount tmpfs", op.target,
-                                "the mount holding it has shared propagation; a new mount would "
-                                "propagate out of the container (refused)");
-            {
-                auto held = sys.hold_submounts(dir, op.target);
-                // The old fd still names the covered directory. Without an fd
-                // on the new mount (classic mount(2)), resolve the name again.
-                Fd mounted = sys.mount_tmpfs(dir, op);
-                dir = mounted.valid() ? std::move(mounted) : sys.open_dir_in_root(root, op.target, false);
-                for (auto& m : held) sys.reattach(dir, m, op.target);
+        case TmpfsAction::Mount: {
+            std::vector<HeldMount> held;
+            for (const auto& [rel, id] : s.beneath) held.push_back(run.sys.hold_mount(dir, rel, id, op.target));
+            for (std::size_t k : s.copies) {
+                held.push_back(std::move(run.copies[k]));
+                held.back().relative = relative_to(op.target, run.plan.spec_mounts[k].destination);
             }
+            dir = run.sys.mount_tmpfs(dir, op, run.root_owner);
+            for (auto& m : held) run.sys.attach(dir, m, op.target);
             log.push_back("mounted tmpfs " + op.target + " size=" + format_size(op.size_bytes) +
                           (op.exec ? " exec" : " noexec"));
             break;
+        }
     }
-    if (auto why = tmpfs_mismatch(sys.inspect(dir, op.target), op); !why.empty())
-        throw HookError("verify tmpfs", op.target, why);
+    s.result = std::move(dir);
 }
 
-void apply_home(Sys& sys, const Fd& root, const HomeOp& op, std::vector<std::string>& log) {
-    Fd dir = open_target(sys, root, op.path, op.read_only_mount);
-    DirFacts facts = sys.inspect(dir, op.path);
-    if (auto why = home_mismatch(facts, op); !why.empty() && !op.read_only_mount.empty())
-        throw HookError("set up home", op.path, read_only_refusal(why, op.read_only_mount));
-    if (facts.uid != op.uid || facts.gid != op.gid) sys.set_owner(dir, op.uid, op.gid, op.path);
-    if ((facts.st_mode & 07777) != op.mode) sys.set_mode(dir, op.mode, op.path);
-    if (auto why = home_mismatch(sys.inspect(dir, op.path), op); !why.empty())
-        throw HookError("verify home", op.path, why);
-    log.push_back("home " + op.path + " owned " + std::to_string(op.uid) + ":" + std::to_string(op.gid) +
-                  " mode " + octal(op.mode));
+struct HomeStep {
+    bool in_hook_tmpfs = false;
+    Found found;
+    DirFacts facts;
+};
+
+// An existing home the hook would change: only where the change is the
+// operator's to make (the rootfs, the spec's own tmpfs, a volume mounted at
+// exactly home.path), never in a read-only or unidentified mount.
+void require_changeable(const MountIdentity& holder, const DirFacts& f, const HomeOp& op, const std::string& why) {
+    if (holder.kind == MountKind::Foreign)
+        throw HookError(kHomeStep, op.path, why + ", and it is in " + foreign_reason(holder), 0, kForeignHint);
+    if (holder.read_only)
+        throw HookError(kHomeStep, op.path,
+                        why + ", and it lies in " + describe_mount(holder) + ", which the spec mounts read-only", 0,
+                        kReadOnlyHint);
+    if (holder.kind == MountKind::SpecBind && !(f.is_mount_root && holder.entry->destination == op.path))
+        throw HookError(kHomeStep, op.path,
+                        why + ", and it is a directory the hook did not create inside " + describe_mount(holder), 0,
+                        "refused: the hook owns only a volume mounted at exactly " + op.path +
+                            ", or a home it creates");
+}
+
+HomeStep survey_home(Run& run, const std::vector<MountInfo>& table) {
+    const HomeOp& op = run.plan.home;
+    HomeStep s;
+    s.in_hook_tmpfs = in_hook_tmpfs(run.plan.tmpfs, run.plan.tmpfs.size(), op.path);
+    if (s.in_hook_tmpfs) return s;
+    s.found = run.sys.find_dir(run.root, op.path);
+    s.facts = inspect_with(run, table, s.found.dir, s.found.path);
+    MountIdentity holder = holder_of(run, s.found.dir, s.facts, s.found.path);
+    if (!s.found.missing.empty()) {
+        require_creatable(holder, s.found, op.path, kHomeStep);
+        return s;
+    }
+    if (auto why = home_mismatch(as_container_sees(s.facts, run.maps), op); !why.empty())
+        require_changeable(holder, s.facts, op, why);
+    return s;
+}
+
+void act_home(Run& run, HomeStep& s, std::vector<std::string>& log) {
+    const HomeOp& op = run.plan.home;
+    Fd dir = s.in_hook_tmpfs          ? run.sys.open_dir_in_root(run.root, op.path, true)
+             : s.found.missing.empty() ? std::move(s.found.dir)
+                                       : run.sys.make_dirs(s.found);
+    DirFacts f = run.sys.inspect(dir, op.path);
+    if (f.uid != run.home_owner.uid || f.gid != run.home_owner.gid)
+        run.sys.set_owner(dir, run.home_owner.uid, run.home_owner.gid, op.path);
+    if ((f.st_mode & 07777) != op.mode) run.sys.set_mode(dir, op.mode, op.path);
+    if (auto why = home_mismatch(as_container_sees(run.sys.inspect(dir, op.path), run.maps), op); !why.empty())
+        throw HookError("verify home", op.path, why + " (as the container sees it)");
+    log.push_back("home " + op.path + " owned " + ids(op.uid, op.gid) + " mode " + octal(op.mode));
+}
+
+// Ids and spec identities come from the host's view, so they are read
+// before entering the container's mount namespace.
+void prepare_in_host(Run& run) {
+    const LivePlan& plan = run.plan;
+    run.maps = run.sys.pin_container(plan.pid);
+    const std::string uid_map = "/proc/" + std::to_string(plan.pid) + "/uid_map";
+    const std::string gid_map = "/proc/" + std::to_string(plan.pid) + "/gid_map";
+    run.root_owner = {host_id_of(run.maps.uid, 0, uid_map, "uid"), host_id_of(run.maps.gid, 0, gid_map, "gid")};
+    run.home_owner = {host_id_of(run.maps.uid, plan.home.uid, uid_map, "home uid"),
+                      host_id_of(run.maps.gid, plan.home.gid, gid_map, "home gid")};
+
+    run.view.spec = plan.spec_mounts;
+    run.view.source_ids.resize(plan.spec_mounts.size());
+    run.copies.resize(plan.spec_mounts.size());
+    for (std::size_t k = 0; k < plan.spec_mounts.size(); ++k) {
+        const SpecMount& m = plan.spec_mounts[k];
+        if (!m.bind) continue;
+        run.view.source_ids[k] = run.sys.host_identity(m.source);
+    }
+    // A copy of each bind beneath a tmpfs target, in case the runtime hid
+    // it: open_tree can copy only mounts of the caller's own namespace.
+    for (std::size_t i = 0; i < plan.tmpfs.size(); ++i)
+        for (std::size_t k : spec_beneath(plan, i))
+            if (plan.spec_mounts[k].bind && !run.copies[k].tree.valid())
+                run.copies[k] = run.sys.clone_bind(plan.spec_mounts[k]);
 }
 
 }  // namespace
 
-TmpfsAction decide_tmpfs(const DirFacts& facts, const TmpfsOp& op) {
+TmpfsAction decide_tmpfs(const DirFacts& facts, const TmpfsOp& op, const Owner& owner) {
     if (!mount_mismatch(facts, op).empty()) return TmpfsAction::Mount;
-    if (!owner_mode_mismatch(facts, op.mode, op.uid.value_or(0), op.gid.value_or(0)).empty())
-        return TmpfsAction::Fix;
+    if (!owner_mode_mismatch(facts, op.mode, owner.uid, owner.gid).empty()) return TmpfsAction::Fix;
     return TmpfsAction::Keep;
 }
 
-std::string tmpfs_mismatch(const DirFacts& facts, const TmpfsOp& op) {
+std::string tmpfs_mismatch(const DirFacts& facts, const TmpfsOp& op, const Owner& owner) {
     std::string why = mount_mismatch(facts, op);
-    if (why.empty()) why = owner_mode_mismatch(facts, op.mode, op.uid.value_or(0), op.gid.value_or(0));
+    if (why.empty()) why = owner_mode_mismatch(facts, op.mode, owner.uid, owner.gid);
     return why;
 }
 
@@ -136,11 +331,30 @@ std::string home_mismatch(const DirFacts& facts, const HomeOp& op) {
 }
 
 std::vector<std::string> apply(const LivePlan& plan, Sys& sys) {
+    Run run{sys, plan, {}, {}, {}, {}, {}, Fd()};
+    prepare_in_host(run);
+
+    sys.enter_mount_ns();
+    run.root = sys.open_rootfs(plan.rootfs);
+    run.view.table = parse_mountinfo(sys.read_mountinfo());
+    run.view.rootfs_path = sys.kernel_path(run.root, plan.rootfs);
+    run.view.rootfs_mnt_id = sys.inspect(run.root, plan.rootfs).mnt_id;
+
+    // Every refusal that can be known before acting is raised here, for
+    // every target, before the first directory is made or mount is moved.
+    std::vector<TmpfsStep> steps;
+    for (std::size_t i = 0; i < plan.tmpfs.size(); ++i) steps.push_back(survey_tmpfs(run, run.view.table, i));
+    HomeStep home = survey_home(run, run.view.table);
+
     std::vector<std::string> log;
-    sys.enter_mount_ns(plan.pid);
-    Fd root = sys.open_rootfs(plan.rootfs);
-    for (const auto& op : plan.tmpfs) apply_tmpfs(sys, root, op, log);
-    apply_home(sys, root, plan.home, log);
+    for (auto& s : steps) act_tmpfs(run, s, log);
+
+    const auto after = parse_mountinfo(sys.read_mountinfo());
+    for (auto& s : steps)
+        if (auto why = tmpfs_mismatch(inspect_with(run, after, s.result, s.op->target), *s.op, run.root_owner);
+            !why.empty())
+            throw HookError("verify tmpfs", s.op->target, why);
+    act_home(run, home, log);
     return log;
 }
 

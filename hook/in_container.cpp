@@ -1,6 +1,7 @@
 #include "in_container.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,9 @@
 namespace agenthook {
 
 namespace {
+
+constexpr const char* kStep = "apply in container";
+constexpr std::size_t kMaxReply = std::size_t{1} << 20;
 
 // Wire format: a tag line ("ok" or "error"), then fields separated by '\n'.
 // Field values never contain '\n' (newlines are replaced).
@@ -37,6 +41,11 @@ std::vector<std::string> split_lines(const std::string& text) {
     return lines;
 }
 
+std::string error_reply(const HookError& e) {
+    return "error\n" + flat(e.step) + "\n" + flat(e.path) + "\n" + flat(e.reason) + "\n" + std::to_string(e.err) +
+           "\n" + flat(e.hint) + "\n";
+}
+
 [[noreturn]] void child_main(int out, const LivePlan& plan,
                              const std::function<std::unique_ptr<Sys>()>& make_sys) {
     std::string msg;
@@ -45,19 +54,44 @@ std::vector<std::string> split_lines(const std::string& text) {
         msg = "ok\n";
         for (const auto& line : apply(plan, *sys)) msg += flat(line) + "\n";
     } catch (const HookError& e) {
-        msg = "error\n" + flat(e.step) + "\n" + flat(e.path) + "\n" + flat(e.reason) + "\n" +
-              std::to_string(e.err) + "\n" + flat(e.hint) + "\n";
+        msg = error_reply(e);
     } catch (const std::exception& e) {
-        msg = "error\napply\n\n" + flat(e.what()) + "\n0\n\n";
+        msg = error_reply(HookError(kStep, plan.rootfs, e.what()));
+    } catch (...) {
+        msg = error_reply(HookError(kStep, plan.rootfs, "unknown exception in the worker"));
     }
-    write_fully(out, msg);  // nothing useful is left to do if the parent is gone
-    ::_exit(0);
+    // Nothing useful is left to do if the parent is gone; the exit status
+    // tells the parent whether the reply went out whole.
+    ::_exit(write_fully(out, msg) ? 0 : 3);
+}
+
+// Reads the child's reply until end of file or the deadline; returns 0,
+// an errno, or ETIMEDOUT.
+int read_reply(int fd, std::string& reply, std::chrono::milliseconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    char buf[4096];
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return ETIMEDOUT;
+        struct pollfd p{fd, POLLIN, 0};
+        int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) return errno;
+        if (ready == 0) return ETIMEDOUT;
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        if (n == 0) return 0;
+        reply.append(buf, static_cast<std::size_t>(n));
+        if (reply.size() > kMaxReply) return EFBIG;
+    }
 }
 
 }  // namespace
 
 std::vector<std::string> apply_in_child(const LivePlan& plan,
-                                        const std::function<std::unique_ptr<Sys>()>& make_sys) {
+                                        const std::function<std::unique_ptr<Sys>()>& make_sys,
+                                        std::chrono::milliseconds deadline) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw sys_error("create pipe", "", errno);
     Fd read_end(fds[0]), write_end(fds[1]);
@@ -71,17 +105,25 @@ std::vector<std::string> apply_in_child(const LivePlan& plan,
     write_end.reset();
 
     std::string reply;
-    int read_err = read_fully(read_end.get(), reply, std::size_t{1} << 20);
+    int read_err = read_reply(read_end.get(), reply, deadline);
+    if (read_err != 0) ::kill(child, SIGKILL);
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
+    if (read_err == ETIMEDOUT)
+        throw HookError(kStep, plan.rootfs,
+                        "worker process gave no result within " + std::to_string(deadline.count()) +
+                            " ms and was killed",
+                        ETIMEDOUT, "is something in the rootfs hanging, such as a FUSE mount?");
     if (WIFSIGNALED(status))
-        throw HookError("apply in container", plan.rootfs,
+        throw HookError(kStep, plan.rootfs,
                         std::string("worker process killed by signal ") + strsignal(WTERMSIG(status)));
-
     if (read_err != 0) throw sys_error("read worker result", plan.rootfs, read_err);
     auto lines = split_lines(reply);
-    if (lines.empty()) throw HookError("apply in container", plan.rootfs, "worker process gave no result");
+    if (lines.empty() || (lines[0] != "ok" && lines[0] != "error") || WEXITSTATUS(status) != 0)
+        throw HookError(kStep, plan.rootfs,
+                        "worker process exited with status " + std::to_string(WEXITSTATUS(status)) +
+                            (lines.empty() ? " and gave no result" : " without a whole result"));
     if (lines[0] == "ok") return {lines.begin() + 1, lines.end()};
     lines.resize(6);
     int err = std::atoi(lines[4].c_str());

@@ -91,31 +91,31 @@ std::vector<MountInfo> parse_mountinfo(std::string_view text) {
     return mounts;
 }
 
-std::optional<MountInfo> find_mount(std::string_view text, uint64_t mnt_id) {
-    for (auto& m : parse_mountinfo(text))
-        if (m.mnt_id == mnt_id) return std::move(m);
-    return std::nullopt;
+const MountInfo* find_mount(const std::vector<MountInfo>& table, uint64_t mnt_id) {
+    for (const auto& m : table)
+        if (m.mnt_id == mnt_id) return &m;
+    return nullptr;
 }
 
-std::vector<std::string> mount_points_beneath(std::string_view text, std::string_view dir) {
+std::vector<const MountInfo*> visible_children(const std::vector<MountInfo>& table, uint64_t parent_id,
+                                               std::string_view dir) {
     std::string prefix(dir);
     if (prefix.empty() || prefix.back() != '/') prefix += '/';
-    std::vector<std::string> found;
-    for (const auto& m : parse_mountinfo(text)) {
-        const std::string& mp = m.mount_point;
-        if (mp.size() <= prefix.size() || mp.compare(0, prefix.size(), prefix) != 0) continue;
-        std::string rel = mp.substr(prefix.size() - 1);
-        if (std::find(found.begin(), found.end(), rel) == found.end()) found.push_back(rel);
-    }
-    // Keep the outermost: a recursive clone of each carries the ones below it.
-    std::vector<std::string> outermost;
-    for (const auto& rel : found) {
-        bool nested = std::any_of(found.begin(), found.end(), [&](const std::string& other) {
-            return rel.size() > other.size() && rel.compare(0, other.size(), other) == 0 && rel[other.size()] == '/';
+    auto strictly_under = [](const std::string& path, const std::string& ancestor_slash) {
+        return path.size() > ancestor_slash.size() && path.compare(0, ancestor_slash.size(), ancestor_slash) == 0;
+    };
+    std::vector<const MountInfo*> children;
+    for (const auto& m : table)
+        if (m.parent_id == parent_id && m.mnt_id != parent_id && strictly_under(m.mount_point, prefix))
+            children.push_back(&m);
+    std::vector<const MountInfo*> visible;
+    for (const MountInfo* c : children) {
+        bool covered = std::any_of(children.begin(), children.end(), [&](const MountInfo* o) {
+            return o != c && strictly_under(c->mount_point, o->mount_point + "/");
         });
-        if (!nested) outermost.push_back(rel);
+        if (!covered) visible.push_back(c);
     }
-    return outermost;
+    return visible;
 }
 
 bool is_shared(const MountInfo& m) {

@@ -31,13 +31,15 @@ std::optional<MountInfo> parse_mountinfo_line(std::string_view line);
 // Every well-formed line of a whole mountinfo text, in order.
 std::vector<MountInfo> parse_mountinfo(std::string_view mountinfo_text);
 
-// The entry with that mount id in a whole mountinfo text; nullopt if absent.
-// Malformed lines are skipped: one odd line must not hide the one we need.
-std::optional<MountInfo> find_mount(std::string_view mountinfo_text, uint64_t mnt_id);
+// The entry with that mount id; nullptr if absent.
+const MountInfo* find_mount(const std::vector<MountInfo>& table, uint64_t mnt_id);
 
-// Mount points strictly beneath `dir` (a path as mountinfo shows it), each
-// once, outermost only, in mountinfo order, relative to `dir`: "/.X11-unix".
-std::vector<std::string> mount_points_beneath(std::string_view mountinfo_text, std::string_view dir);
+// The mounts that sit directly on mount `parent_id` strictly beneath `dir`
+// (a path as mountinfo shows it) and can be seen there: a child hidden
+// beneath another child's mount point (mounted first, then covered) is
+// left out. Moving each of these moves everything mounted on it too.
+std::vector<const MountInfo*> visible_children(const std::vector<MountInfo>& table, uint64_t parent_id,
+                                               std::string_view dir);
 
 // The mount has shared propagation (an optional field "shared:N").
 bool is_shared(const MountInfo& m);

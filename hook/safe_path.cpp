@@ -76,6 +76,13 @@ int open_component(int parentfd, const std::string& name) {
     return openat(parentfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
 }
 
+uint64_t mount_id(int fd, const std::string& path) {
+    struct statx stx{};
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+        throw sys_error(kOpenStep, path, errno);
+    return stx.stx_mnt_id;
+}
+
 }  // namespace
 
 std::optional<Fd> open_dir_openat2(int rootfd, const std::string& abs_path) {
@@ -99,14 +106,56 @@ std::optional<Fd> open_dir_openat2(int rootfd, const std::string& abs_path) {
         }
         switch (errno) {
             case EAGAIN: continue;
-            // EPERM: a seccomp profile that answers EPERM for unknown syscalls.
-            case ENOSYS: case EPERM: case ENOENT: case ELOOP: case ENOTDIR: case EXDEV:
+            case ENOENT: case ELOOP: case ENOTDIR: case EXDEV:
                 return std::nullopt;
             default:
+                if (kernel_lacks(errno)) return std::nullopt;
                 throw sys_error(kOpenStep, abs_path, errno);
         }
     }
     return std::nullopt;
+}
+
+bool kernel_lacks(int err) { return err == ENOSYS || err == EPERM || err == EINVAL; }
+
+Found find_dir_beneath(int rootfd, const std::string& abs_path) {
+    if (auto fd = open_dir_openat2(rootfd, abs_path)) return Found{std::move(*fd), abs_path, {}};
+    auto parts = split_normalized(abs_path);
+    Found found{Fd(fcntl(rootfd, F_DUPFD_CLOEXEC, 0)), "/", {}};
+    if (!found.dir.valid()) throw sys_error(kOpenStep, "/", errno);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        std::string path = (found.path == "/" ? "" : found.path) + "/" + parts[i];
+        Fd next(open_component(found.dir.get(), parts[i]));
+        if (!next.valid()) {
+            if (errno != ENOENT) throw sys_error(kOpenStep, path, errno);
+            found.missing.assign(parts.begin() + static_cast<std::ptrdiff_t>(i), parts.end());
+            return found;
+        }
+        require_dir(next.get(), path);
+        found.dir = std::move(next);
+        found.path = std::move(path);
+    }
+    return found;
+}
+
+Fd create_missing_dirs(const Found& found) {
+    const char* step = "create directory in rootfs";
+    Fd cur(fcntl(found.dir.get(), F_DUPFD_CLOEXEC, 0));
+    if (!cur.valid()) throw sys_error(step, found.path, errno);
+    const uint64_t mount = mount_id(cur.get(), found.path);
+    std::string path = found.path == "/" ? "" : found.path;
+    for (const auto& name : found.missing) {
+        path += "/" + name;
+        // EEXIST: something appeared meanwhile; the checks below judge it.
+        if (mkdirat(cur.get(), name.c_str(), 0755) < 0 && errno != EEXIST) throw sys_error(step, path, errno);
+        Fd next(open_component(cur.get(), name));
+        if (!next.valid()) throw sys_error(kOpenStep, path, errno);
+        require_dir(next.get(), path);
+        if (mount_id(next.get(), path) != mount)
+            throw HookError(step, path, "is a mount point that appeared while the hook ran (refused)");
+        cur = std::move(next);
+    }
+    return cur;
 }
 
 Fd open_dir_walk(int rootfd, const std::string& abs_path, bool create_missing) {

@@ -8,10 +8,34 @@
 // a directory. Nothing found on the way is opened for reading or deleted.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fd.hpp"
 
 namespace agenthook {
+
+// A path resolved as far as it exists.
+struct Found {
+    Fd dir;                             // the deepest existing directory on the path
+    std::string path;                   // its in-container path
+    std::vector<std::string> missing;   // the components below it, not there yet
+};
+
+// True when a failure of the first call of a newer kernel API (openat2,
+// fsopen, open_tree, mount_setattr) means "use the older way": ENOSYS (an
+// older kernel), EPERM (a seccomp profile that refuses unknown syscalls),
+// EINVAL (flags an older kernel does not know).
+bool kernel_lacks(int err);
+
+// Resolves `abs_path` beneath `rootfd` as far as it exists (openat2 first,
+// the component walk where a component is missing). A symlink or a
+// non-directory in any existing component is refused, as below.
+Found find_dir_beneath(int rootfd, const std::string& abs_path);
+
+// Creates found.missing one at a time beneath found.dir (mkdirat, mode
+// 0755 less the umask, re-opened O_NOFOLLOW), refusing to cross into
+// another mount on the way; returns the last one.
+Fd create_missing_dirs(const Found& found);
 
 // Resolves `abs_path` (absolute and normalized: no ".", ".." or empty
 // segments) beneath `rootfd` to an O_PATH|O_CLOEXEC directory fd. Tries

@@ -17,13 +17,13 @@
 #include "../oci/mount.hpp"
 #include "error.hpp"
 #include "mountinfo.hpp"
-#include "safe_path.hpp"
 
 namespace agenthook {
 
 namespace {
 
 constexpr const char* kMountStep = "mount tmpfs";
+constexpr const char* kEnterStep = "enter mount namespace";
 
 // glibc 2.36's <sys/pidfd.h> declares its wrappers without extern "C", so
 // from C++ they do not link; the raw syscalls are just as simple.
@@ -41,13 +41,22 @@ bool same_inode(const struct stat& a, const struct stat& b) {
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-std::string read_whole_file(const std::string& path, const std::string& step) {
-    Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+std::string read_fd_text(Fd fd, const std::string& step, const std::string& path) {
     if (!fd.valid()) throw sys_error(step, path, errno);
     std::string text;
     // mountinfo of a container host with thousands of mounts stays far below this.
     if (int err = read_fully(fd.get(), text, std::size_t{64} << 20)) throw sys_error(step, path, err);
     return text;
+}
+
+std::string read_host_file(const std::string& path, const std::string& step) {
+    return read_fd_text(Fd(open(path.c_str(), O_RDONLY | O_CLOEXEC)), step, path);
+}
+
+struct statx statx_of(int fd, unsigned mask, const char* step, const std::string& path) {
+    struct statx stx{};
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask, &stx) < 0) throw sys_error(step, path, errno);
+    return stx;
 }
 
 // The kernel queues its reasons for a failed fsconfig on the fs context fd,
@@ -87,53 +96,109 @@ Fd reopen_dir(const Fd& dir, const std::string& step, const std::string& path) {
 
 }  // namespace
 
-void LinuxSys::enter_mount_ns(int pid) {
-    const char* step = "enter mount namespace";
+std::string LinuxSys::magic_link(const Fd& fd) { return "fd/" + std::to_string(fd.get()); }
+
+IdMaps LinuxSys::pin_container(int pid) {
     const std::string who = "pid " + std::to_string(pid);
     auto gone = [&] {
-        return HookError(step, who, "process " + std::to_string(pid) + " is gone", ESRCH);
+        return HookError(kEnterStep, who, "process " + std::to_string(pid) + " is gone", ESRCH);
     };
-    if (pid <= 0) throw HookError(step, who, "not a process id");
+    if (pid <= 0) throw HookError(kEnterStep, who, "not a process id");
 
-    Fd pidfd(open_pidfd(pid));
-    if (!pidfd.valid()) {
+    pidfd_ = Fd(open_pidfd(pid));
+    if (!pidfd_.valid()) {
         int err = errno;
         if (err == ESRCH) throw gone();
-        throw sys_error(step, who, err, err == ENOSYS ? "pidfd_open needs Linux 5.3" : "");
+        throw sys_error(kEnterStep, who, err, err == ENOSYS ? "pidfd_open needs Linux 5.3" : "");
     }
 
-    // Opened by pid, so it could belong to a process that reused the pid;
+    // Opened by pid, so they could belong to a process that reused the pid;
     // the pidfd check below rules that out: while the pidfd's process lives,
     // its pid is not reused.
-    const std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/mnt";
-    Fd nsfd(open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!nsfd.valid()) {
+    const std::string proc = "/proc/" + std::to_string(pid);
+    nsfd_ = Fd(open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!nsfd_.valid()) {
         if (errno == ENOENT || errno == ESRCH) throw gone();
-        throw sys_error(step, ns_path, errno);
+        throw sys_error(kEnterStep, proc + "/ns/mnt", errno);
     }
-    if (!pidfd_alive(pidfd.get())) {
+    IdMaps maps;
+    const std::string uid_map = proc + "/uid_map", gid_map = proc + "/gid_map";
+    maps.uid = parse_proc_id_map(read_host_file(uid_map, "read id map"), uid_map);
+    maps.gid = parse_proc_id_map(read_host_file(gid_map, "read id map"), gid_map);
+    if (!pidfd_alive(pidfd_.get())) {
         if (errno == ESRCH) throw gone();
-        throw sys_error(step, who, errno);
+        throw sys_error(kEnterStep, who, errno);
     }
 
     struct stat theirs{}, ours{};
-    if (fstat(nsfd.get(), &theirs) < 0) throw sys_error(step, ns_path, errno);
-    if (stat("/proc/self/ns/mnt", &ours) < 0) throw sys_error(step, "/proc/self/ns/mnt", errno);
+    if (fstat(nsfd_.get(), &theirs) < 0) throw sys_error(kEnterStep, proc + "/ns/mnt", errno);
+    if (stat("/proc/self/ns/mnt", &ours) < 0) throw sys_error(kEnterStep, "/proc/self/ns/mnt", errno);
     if (same_inode(theirs, ours))
-        throw HookError(step, who, "the container shares the hook's mount namespace", 0,
+        throw HookError(kEnterStep, who, "the container shares the hook's mount namespace", 0,
                         "refused: its mounts would be the host's mounts");
     // runc's state at createContainer carries pid 1, the host's init: never
     // a container, and its mount namespace is the host's.
     struct stat init_ns{};
     if (stat("/proc/1/ns/mnt", &init_ns) == 0 && same_inode(theirs, init_ns))
-        throw HookError(step, who, "its mount namespace is the one of pid 1, the host's init", 0,
+        throw HookError(kEnterStep, who, "its mount namespace is the one of pid 1, the host's init", 0,
                         "refused: not a container; register the hook at createRuntime or prestart");
 
-    if (setns(pidfd.get(), CLONE_NEWNS) == 0) return;
-    // Kernels before 5.8 accept only namespace fds in setns.
-    if (errno == EINVAL && setns(nsfd.get(), CLONE_NEWNS) == 0) return;
-    if (errno == ESRCH) throw gone();
-    throw sys_error(step, who, errno);
+    // Our own /proc directory in the host's procfs: after setns, mountinfo
+    // and the fd magic links are read through it, never through whatever
+    // the container's namespace has at /proc.
+    proc_ = Fd(open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    struct statfs sfs{};
+    if (!proc_.valid() || fstatfs(proc_.get(), &sfs) < 0) throw sys_error(kEnterStep, "/proc/self", errno);
+    if (sfs.f_type != PROC_SUPER_MAGIC) throw HookError(kEnterStep, "/proc/self", "is not a procfs (refused)");
+    return maps;
+}
+
+std::optional<DevIno> LinuxSys::host_identity(const std::string& host_path) {
+    struct stat st{};
+    if (host_path.empty() || stat(host_path.c_str(), &st) < 0) return std::nullopt;
+    return DevIno{st.st_dev, st.st_ino};
+}
+
+HeldMount LinuxSys::clone_bind(const SpecMount& m) {
+    const char* step = "copy bind";
+    HeldMount held;
+    unsigned recursive = m.recursive ? AT_RECURSIVE : 0;
+    Fd tree(open_tree(AT_FDCWD, m.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive));
+    if (!tree.valid()) {
+        if (kernel_lacks(errno)) return held;
+        throw sys_error(step, m.source, errno, "open_tree");
+    }
+    // Exactly the spec's flags on the top mount, as a runtime's bind
+    // remount sets them; propagation (and "rro") on the whole tree.
+    constexpr uint64_t kFlags = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    struct mount_attr flags{};
+    flags.attr_set = (m.read_only || m.recursive_read_only ? MOUNT_ATTR_RDONLY : 0) |
+                     (m.nosuid ? MOUNT_ATTR_NOSUID : 0) | (m.nodev ? MOUNT_ATTR_NODEV : 0) |
+                     (m.noexec ? MOUNT_ATTR_NOEXEC : 0);
+    flags.attr_clr = kFlags & ~flags.attr_set;
+    struct mount_attr tree_attr{};
+    tree_attr.propagation = m.slave ? MS_SLAVE : MS_PRIVATE;
+    if (m.recursive_read_only) tree_attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (mount_setattr(tree.get(), "", AT_EMPTY_PATH, &flags, sizeof flags) < 0 ||
+        mount_setattr(tree.get(), "", AT_EMPTY_PATH | recursive, &tree_attr, sizeof tree_attr) < 0) {
+        if (kernel_lacks(errno)) return held;
+        throw sys_error(step, m.source, errno, "mount_setattr");
+    }
+    held.is_dir = S_ISDIR(statx_of(tree.get(), STATX_TYPE, step, m.source).stx_mode);
+    held.tree = std::move(tree);
+    return held;
+}
+
+void LinuxSys::enter_mount_ns() {
+    if (setns(nsfd_.get(), CLONE_NEWNS) < 0) throw sys_error(kEnterStep, "mount namespace", errno);
+    // setns moved our root and working directory to the namespace's root;
+    // the working directory becomes our host procfs directory, for magic_link.
+    if (fchdir(proc_.get()) < 0) throw sys_error(kEnterStep, "/proc/self", errno);
+}
+
+std::string LinuxSys::read_mountinfo() {
+    return read_fd_text(Fd(openat(proc_.get(), "mountinfo", O_RDONLY | O_CLOEXEC)), "read mountinfo",
+                        "/proc/self/mountinfo");
 }
 
 Fd LinuxSys::open_rootfs(const std::string& host_path) {
@@ -155,9 +220,21 @@ Fd LinuxSys::open_rootfs(const std::string& host_path) {
     return fd;
 }
 
+std::string LinuxSys::kernel_path(const Fd& dir, const std::string& path) {
+    char buf[4096];
+    ssize_t n = readlinkat(proc_.get(), magic_link(dir).c_str(), buf, sizeof buf);
+    if (n < 0 || static_cast<size_t>(n) >= sizeof buf)
+        throw sys_error("read mount point", path, n < 0 ? errno : ENAMETOOLONG);
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+Found LinuxSys::find_dir(const Fd& root, const std::string& path) { return find_dir_beneath(root.get(), path); }
+
 Fd LinuxSys::open_dir_in_root(const Fd& root, const std::string& path, bool create_missing) {
     return open_dir_beneath(root.get(), path, create_missing);
 }
+
+Fd LinuxSys::make_dirs(const Found& found) { return create_missing_dirs(found); }
 
 DirFacts LinuxSys::inspect(const Fd& dir, const std::string& path) {
     const char* step = "inspect";
@@ -168,6 +245,7 @@ DirFacts LinuxSys::inspect(const Fd& dir, const std::string& path) {
     f.st_mode = st.st_mode;
     f.uid = st.st_uid;
     f.gid = st.st_gid;
+    f.inode = DevIno{st.st_dev, st.st_ino};
 
     struct statfs sfs{};
     if (fstatfs(dir.get(), &sfs) < 0) throw sys_error(step, path, errno);
@@ -179,9 +257,7 @@ DirFacts LinuxSys::inspect(const Fd& dir, const std::string& path) {
     f.size_bytes = static_cast<uint64_t>(sfs.f_blocks) * static_cast<uint64_t>(sfs.f_bsize);
     f.inodes = sfs.f_files;
 
-    struct statx stx{};
-    if (statx(dir.get(), "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
-        throw sys_error(step, path, errno);
+    struct statx stx = statx_of(dir.get(), STATX_MNT_ID, step, path);
     if (!(stx.stx_mask & STATX_MNT_ID) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
         throw HookError(step, path, "the kernel reports no mount id or mount root",
                         0, "statx needs Linux 5.8");
@@ -190,28 +266,32 @@ DirFacts LinuxSys::inspect(const Fd& dir, const std::string& path) {
 
     long page = sysconf(_SC_PAGESIZE);
     if (page > 0) f.page_size = static_cast<uint64_t>(page);
-
-    // thread-self: mountinfo shows the mount namespace of the reading task,
-    // which is the one setns moved us into.
-    auto mount = find_mount(read_whole_file("/proc/thread-self/mountinfo", step), f.mnt_id);
-    if (mount) {
-        f.mount_fstype = mount->fstype;
-        f.mount_shared = is_shared(*mount);
-    } else {
-        // A mount missing from mountinfo (not reachable from our root) has
-        // unknown propagation; report it shared so nothing gets mounted on
-        // it. mount_fstype stays "" to say why.
-        f.mount_shared = true;
-    }
     return f;
 }
 
-Fd LinuxSys::mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op) {
+DevIno LinuxSys::mount_root_of(const Fd& dir, const std::string& path) {
+    const char* step = "find mount root";
+    Fd cur(fcntl(dir.get(), F_DUPFD_CLOEXEC, 0));
+    if (!cur.valid()) throw sys_error(step, path, errno);
+    // ".." inside a mount stays in it until its root; never a link.
+    for (int depth = 0; depth < 4096; ++depth) {
+        struct statx stx = statx_of(cur.get(), STATX_MNT_ID, step, path);
+        if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) break;
+        Fd up(openat(cur.get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!up.valid()) throw sys_error(step, path, errno);
+        cur = std::move(up);
+    }
+    struct stat st{};
+    if (fstat(cur.get(), &st) < 0) throw sys_error(step, path, errno);
+    return DevIno{st.st_dev, st.st_ino};
+}
+
+Fd LinuxSys::mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op, const Owner& owner) {
     require_bounded(op);
 
     Fd fs(fsopen("tmpfs", FSOPEN_CLOEXEC));
     if (!fs.valid()) {
-        if (errno == ENOSYS) return Fd();
+        if (kernel_lacks(errno)) return Fd();
         throw sys_error(kMountStep, op.target, errno, "fsopen");
     }
     auto failed = [&](int err, const std::string& what) {
@@ -230,8 +310,8 @@ Fd LinuxSys::mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op) {
     set("size", std::to_string(op.size_bytes));
     set("mode", octal(op.mode));
     if (op.nr_inodes != 0) set("nr_inodes", std::to_string(op.nr_inodes));
-    if (op.uid) set("uid", std::to_string(*op.uid));
-    if (op.gid) set("gid", std::to_string(*op.gid));
+    set("uid", std::to_string(owner.uid));
+    set("gid", std::to_string(owner.gid));
     if (!op.selinux_context.empty()) set("context", op.selinux_context);
     if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
         throw failed(errno, "creating the filesystem");
@@ -246,13 +326,12 @@ Fd LinuxSys::mount_tmpfs_fs_api(const Fd& target, const TmpfsOp& op) {
     return mnt;  // attached now, and still the root of the new mount
 }
 
-void LinuxSys::mount_tmpfs_classic(const Fd& target, const TmpfsOp& op) {
+Fd LinuxSys::mount_tmpfs_classic(const Fd& target, const TmpfsOp& op, const Owner& owner) {
     require_bounded(op);
 
     std::string data = "size=" + std::to_string(op.size_bytes) + ",mode=" + octal(op.mode);
     if (op.nr_inodes != 0) data += ",nr_inodes=" + std::to_string(op.nr_inodes);
-    if (op.uid) data += ",uid=" + std::to_string(*op.uid);
-    if (op.gid) data += ",gid=" + std::to_string(*op.gid);
+    data += ",uid=" + std::to_string(owner.uid) + ",gid=" + std::to_string(owner.gid);
     if (!op.selinux_context.empty()) {
         // Quoted because contexts hold commas ("s0:c1,c2"); a quote inside
         // would end the value early and let the rest read as more options.
@@ -262,57 +341,53 @@ void LinuxSys::mount_tmpfs_classic(const Fd& target, const TmpfsOp& op) {
         data += ",context=\"" + op.selinux_context + "\"";
     }
 
+    // Where the new mount will be, by the target's fd: its mount, its path,
+    // and its parent directory (".." of a mount root is the parent of its
+    // mount point, never a link).
+    const uint64_t covered = statx_of(target.get(), STATX_MNT_ID, kMountStep, op.target).stx_mnt_id;
+    const std::string where = kernel_path(target, op.target);
+    Fd parent(openat(target.get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!parent.valid()) throw sys_error(kMountStep, op.target, errno, "open parent");
+
     // The magic link resolves to the fd's own directory; the kernel never
     // walks the rootfs by name.
-    const std::string via = "/proc/thread-self/fd/" + std::to_string(target.get());
     unsigned long flags = MS_NOSUID | MS_NODEV | (op.exec ? 0 : MS_NOEXEC);
-    if (mount("tmpfs", via.c_str(), "tmpfs", flags, data.c_str()) < 0)
+    if (mount("tmpfs", magic_link(target).c_str(), "tmpfs", flags, data.c_str()) < 0)
         throw sys_error(kMountStep, op.target, errno, "mount(2) with " + data);
+
+    // mount(2) hands out no fd: re-open the last component from the pinned
+    // parent, and accept it only if it is the root of a mount sitting on
+    // the covered mount at exactly the target's place.
+    Fd root(openat(parent.get(), oci::last_segment(where).c_str(), O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+    if (!root.valid()) throw sys_error(kMountStep, op.target, errno, "re-open after mount(2)");
+    struct statx stx = statx_of(root.get(), STATX_MNT_ID, kMountStep, op.target);
+    const MountInfo* m = nullptr;
+    auto table = parse_mountinfo(read_mountinfo());
+    if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) m = find_mount(table, stx.stx_mnt_id);
+    if (!m || m->parent_id != covered || m->mount_point != where || m->fstype != "tmpfs")
+        throw HookError(kMountStep, op.target, "the new mount is not what its directory now holds", 0,
+                        "refused: the directory changed while the hook ran");
+    return root;
 }
 
-Fd LinuxSys::mount_tmpfs(const Fd& target, const TmpfsOp& op) {
-    if (Fd root = mount_tmpfs_fs_api(target, op); root.valid()) return root;
-    mount_tmpfs_classic(target, op);
-    return Fd();
+Fd LinuxSys::mount_tmpfs(const Fd& target, const TmpfsOp& op, const Owner& owner) {
+    if (Fd root = mount_tmpfs_fs_api(target, op, owner); root.valid()) return root;
+    return mount_tmpfs_classic(target, op, owner);
 }
 
-std::vector<HeldMount> LinuxSys::hold_submounts(const Fd& dir, const std::string& path) {
-    const char* step = "hold mounts beneath";
-    // The kernel's name for the fd in this namespace is the form mountinfo uses.
-    const std::string link = "/proc/thread-self/fd/" + std::to_string(dir.get());
-    char buf[4096];
-    ssize_t n = readlink(link.c_str(), buf, sizeof buf);
-    if (n < 0 || static_cast<size_t>(n) >= sizeof buf) throw sys_error(step, path, n < 0 ? errno : ENAMETOOLONG);
-    const std::string where(buf, static_cast<size_t>(n));
-
-    std::vector<HeldMount> held;
-    for (const auto& rel : mount_points_beneath(read_whole_file("/proc/thread-self/mountinfo", step), where)) {
-        const std::string sub = path + rel;
-        Fd entry = open_entry_beneath(dir.get(), rel);
-        struct statx stx{};
-        if (statx(entry.get(), "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) < 0)
-            throw sys_error(step, sub, errno);
-        if (!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-            throw HookError(step, sub, "is no longer a mount point (changed while the hook ran)");
-        HeldMount m{rel, Fd(), false, S_ISDIR(stx.stx_mode)};
-        // A detached recursive copy survives the cover; without open_tree the
-        // O_PATH fd itself still reaches the covered mount for a bind.
-        int tree = open_tree(entry.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-        if (tree >= 0) {
-            m.tree = Fd(tree);
-            m.cloned = true;
-        } else if (errno == ENOSYS) {
-            m.tree = std::move(entry);
-        } else {
-            throw sys_error(step, sub, errno, "open_tree");
-        }
-        held.push_back(std::move(m));
-    }
-    return held;
+HeldMount LinuxSys::hold_mount(const Fd& dir, const std::string& relative, uint64_t mnt_id,
+                               const std::string& path) {
+    const char* step = "hold mount beneath";
+    const std::string sub = path + relative;
+    Fd entry = open_entry_beneath(dir.get(), relative);
+    struct statx stx = statx_of(entry.get(), STATX_TYPE | STATX_MNT_ID, step, sub);
+    if (!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || stx.stx_mnt_id != mnt_id)
+        throw HookError(step, sub, "is no longer the mount mountinfo showed there (changed while the hook ran)");
+    return HeldMount{relative, std::move(entry), S_ISDIR(stx.stx_mode)};
 }
 
-void LinuxSys::reattach(const Fd& new_dir, HeldMount& held, const std::string& path) {
-    const char* step = "reattach mount";
+void LinuxSys::attach(const Fd& new_dir, HeldMount& held, const std::string& path) {
+    const char* step = "put back mount";
     const std::string sub = path + held.relative;
     // The new tmpfs is empty and the hook's own: create the mount point.
     Fd parent = open_dir_walk(new_dir.get(), oci::parent_path(held.relative), true);
@@ -325,15 +400,13 @@ void LinuxSys::reattach(const Fd& new_dir, HeldMount& held, const std::string& p
     }
     Fd point = open_entry_beneath(new_dir.get(), held.relative);
 
-    if (held.cloned) {
-        if (move_mount(held.tree.get(), "", point.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-            throw sys_error(step, sub, errno, "move_mount");
+    // Moving the original (not a copy) keeps it the mount the runtime
+    // changes after the hooks (crun sets a bind's "ro" on its own fd).
+    if (move_mount(held.tree.get(), "", point.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
         return;
-    }
-    const std::string from = "/proc/thread-self/fd/" + std::to_string(held.tree.get());
-    const std::string to = "/proc/thread-self/fd/" + std::to_string(point.get());
-    if (mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
-        throw sys_error(step, sub, errno, "bind mount");
+    if (!kernel_lacks(errno)) throw sys_error(step, sub, errno, "move_mount");
+    if (mount(magic_link(held.tree).c_str(), magic_link(point).c_str(), nullptr, MS_MOVE, nullptr) < 0)
+        throw sys_error(step, sub, errno, "mount(2) MS_MOVE");
 }
 
 void LinuxSys::set_mode(const Fd& dir, uint32_t mode, const std::string& path) {

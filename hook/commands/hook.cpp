@@ -1,6 +1,7 @@
 // createRuntime / prestart: runc and crun have already read config.json, so
 // the plan is applied inside the live container's mount namespace, verified,
 // and only then recorded in the bundle's config.json.
+#include <chrono>
 #include <istream>
 #include <memory>
 
@@ -16,6 +17,10 @@ namespace agenthook {
 
 namespace {
 constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;
+// The worker only resolves, mounts and chowns a few directories; far longer
+// means it is stuck (a hung FUSE mount in the rootfs, say). runc and crun
+// wait for a hook forever unless the spec gives it a timeout.
+constexpr std::chrono::milliseconds kWorkerDeadline{10000};
 }
 
 int run_hook(const Context& ctx) {
@@ -32,11 +37,14 @@ int run_hook(const Context& ctx) {
 
     Policy policy = load_effective_policy(ctx);
     const std::string config_path = state.bundle + "/config.json";
-    Rewrite r = plan_rewrite(ctx, oci::parse_object(oci::read_file_bounded(config_path), config_path),
-                             config_path, policy);
+    oci::Json read_by_runtime = oci::parse_object(oci::read_file_bounded(config_path), config_path);
+    // Hook mode meets the mounts the runtime made from the config it read,
+    // so the live plan is judged against that one, not the rewrite.
+    oci::Json mounts_made = read_by_runtime;
+    Rewrite r = plan_rewrite(ctx, std::move(read_by_runtime), config_path, policy);
 
-    LivePlan live = plan_live(state.pid, state.bundle, r.config, r.plan);
-    auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); });
+    LivePlan live = plan_live(state.pid, state.bundle, mounts_made, r.plan);
+    auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, kWorkerDeadline);
     for (const auto& a : actions) ctx.log.info(state.id + ": " + a);
 
     if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config));

@@ -27,7 +27,6 @@ TEST_CASE("plan_live without a user namespace") {
     CHECK(live.tmpfs[1].target == "/workspace/node_modules");
     CHECK(live.tmpfs[1].exec);
     CHECK(live.tmpfs[2].target == "/tmp/cache");
-    CHECK(live.tmpfs[0].uid == 0u);
     CHECK(live.home.path == "/agent-home");
     CHECK(live.home.uid == 1000);
     CHECK(live.home.gid == 1000);
@@ -41,59 +40,58 @@ TEST_CASE("plan_live: absolute root.path, mountLabel") {
     CHECK(live.tmpfs[0].selinux_context == "system_u:object_r:c:s0");
 }
 
-TEST_CASE("plan_live maps ids through the user namespace") {
-    Json config = Json::parse(R"({"root":{"path":"rootfs"},"linux":{"namespaces":[{"type":"user"}],
-        "uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],
-        "gidMappings":[{"containerID":0,"hostID":200000,"size":65536}]}})");
-    LivePlan live = plan_live(1, "/b", config, sample());
-    CHECK(live.home.uid == 101000);
-    CHECK(live.home.gid == 201000);
-    CHECK(live.tmpfs[0].uid == 100000u);
-    CHECK(live.tmpfs[0].gid == 200000u);
-}
-
-TEST_CASE("plan_live: an id with no mapping is a clear error") {
-    Json config = Json::parse(R"({"root":{"path":"rootfs"},"linux":{"namespaces":[{"type":"user"}],
-        "uidMappings":[{"containerID":0,"hostID":100000,"size":1000}],
-        "gidMappings":[{"containerID":0,"hostID":100000,"size":65536}]}})");
-    CHECK_THROWS_WITH_AS(plan_live(1, "/b", config, sample()),
-                         "map ids: linux.uidMappings: home uid 1000 has no mapping in the container's user namespace",
-                         HookError);
-}
-
 TEST_CASE("plan_live: missing root.path") {
     CHECK_THROWS_WITH_AS(plan_live(1, "/b", Json::object(), sample()), "read config: /b/config.json: root.path: missing",
                          HookError);
 }
 
-TEST_CASE("read_only_mount_holding: the deepest mount at or above the path decides") {
-    Json config = Json::parse(R"({"mounts":[
-        {"destination":"/data","type":"bind","options":["rbind","ro"]},
-        {"destination":"/data/rw","type":"bind","options":["rbind","rw"]},
-        {"destination":"/flip","type":"bind","options":["ro","rw"]},
-        {"destination":"/flop","type":"bind","options":["rw","ro"]},
-        {"destination":"/vol/","type":"bind","options":["ro"]},
-        {"destination":"/tmp","type":"tmpfs","options":["nosuid"]}]})");
-    CHECK(read_only_mount_holding(config, "/data/cache") == "/data");
-    CHECK(read_only_mount_holding(config, "/data") == "/data");
-    CHECK(read_only_mount_holding(config, "/data/rw/cache") == "");
-    CHECK(read_only_mount_holding(config, "/flip/x") == "");
-    CHECK(read_only_mount_holding(config, "/flop/x") == "/flop");
-    CHECK(read_only_mount_holding(config, "/vol/home") == "/vol");
-    CHECK(read_only_mount_holding(config, "/database") == "");
-    CHECK(read_only_mount_holding(config, "/tmp/x") == "");
-    CHECK(read_only_mount_holding(Json::object(), "/x") == "");
+TEST_CASE("spec_mount reads the flags the runtime gives a mount; later options win") {
+    auto parse = [](const char* text) { return spec_mount(Json::parse(text), "/bundle"); };
+    SpecMount m = parse(R"({"destination":"/data/","type":"bind","source":"vol","options":["rbind","ro","nosuid"]})");
+    CHECK(m.destination == "/data");
+    CHECK(m.bind);
+    CHECK(m.recursive);
+    CHECK(m.read_only);
+    CHECK(m.nosuid);
+    CHECK_FALSE(m.nodev);
+    CHECK(m.source == "/bundle/vol");
+    CHECK_FALSE(m.is_tmpfs());
+
+    CHECK_FALSE(parse(R"({"destination":"/a","type":"bind","source":"/s","options":["ro","rw"]})").read_only);
+    CHECK(parse(R"({"destination":"/a","type":"bind","source":"/s","options":["rw","ro"]})").read_only);
+    CHECK(parse(R"({"destination":"/a","type":"bind","source":"/s","options":["rro"]})").recursive_read_only);
+    CHECK_FALSE(parse(R"({"destination":"/a","type":"bind","source":"/s","options":["rro","rrw"]})").recursive_read_only);
+    CHECK_FALSE(parse(R"({"destination":"/a","type":"bind","source":"/s","options":["bind"]})").recursive);
+    CHECK(parse(R"({"destination":"/a","type":"none","source":"/s","options":["rbind"]})").bind);  // podman's shape
+    CHECK(parse(R"({"destination":"/a","source":"/s","options":["rslave"]})").slave);
+    SpecMount suid = parse(R"({"destination":"/a","type":"bind","source":"/s","options":["nosuid","suid","noexec","exec","dev"]})");
+    CHECK_FALSE(suid.nosuid);
+    CHECK_FALSE(suid.noexec);
+    CHECK_FALSE(suid.nodev);
+    SpecMount t = parse(R"({"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["nosuid"]})");
+    CHECK(t.is_tmpfs());
+    CHECK(t.source.empty());
 }
 
-TEST_CASE("plan_live marks targets inside read-only spec mounts") {
+TEST_CASE("plan_live refuses a spec mount at a tmpfs target that the spec makes read-only") {
     Policy p;
-    p.exclude_paths = {"/data/cache"};
-    p.home_path = "/data/home";
-    Json config = Json::parse(R"({"root":{"path":"rootfs"},
-        "mounts":[{"destination":"/data","type":"bind","options":["rbind","ro"]}]})");
-    Plan plan = make_plan(config, p, {});
-    LivePlan live = plan_live(1, "/b", apply_to_spec(config, plan), plan);  // as the hook calls it
-    CHECK(live.tmpfs[0].read_only_mount == "");
-    CHECK(live.tmpfs[1].read_only_mount == "/data");
-    CHECK(live.home.read_only_mount == "/data");
+    p.exclude_paths = {"/workspace/node_modules"};
+    for (const char* opts : {R"(["ro"])", R"(["rw","ro"])", R"(["rro"])"}) {
+        CAPTURE(opts);
+        Json config = Json::parse(std::string(R"({"root":{"path":"rootfs"},"mounts":[
+            {"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":)") + opts + "}]}");
+        CHECK_THROWS_WITH_AS(plan_live(1, "/b", config, make_plan(config, p, {})),
+                             doctest::Contains("plan: /tmp: the spec mounts /tmp read-only"), HookError);
+    }
+    Json nm = Json::parse(R"({"root":{"path":"rootfs"},"mounts":[
+        {"destination":"/workspace/node_modules/","type":"bind","source":"/v","options":["rbind","ro"]}]})");
+    CHECK_THROWS_WITH_AS(plan_live(1, "/b", nm, make_plan(nm, p, {})),
+                         doctest::Contains("the spec mounts /workspace/node_modules read-only"), HookError);
+    // Read-only elsewhere, or read-write at the target, is fine.
+    Json fine = Json::parse(R"({"root":{"path":"rootfs"},"mounts":[
+        {"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["ro","rw"]},
+        {"destination":"/data","type":"bind","source":"/v","options":["rbind","ro"]}]})");
+    LivePlan live = plan_live(1, "/b", fine, make_plan(fine, p, {}));
+    CHECK(live.spec_mounts.size() == 2);
+    CHECK(live.spec_mounts[1].read_only);
 }

@@ -44,10 +44,12 @@ TEST_CASE("find_mount skips malformed lines") {
         "1 0 8:1 / / rw shared:1 - ext4 /dev/vda rw\n"
         "garbage line\n"
         "22 1 0:40 / /tmp rw,nosuid - tmpfs tmpfs rw,size=1024k\n";
-    auto m = find_mount(text, 22);
-    REQUIRE(m.has_value());
+    auto table = parse_mountinfo(text);
+    CHECK(table.size() == 2);
+    const MountInfo* m = find_mount(table, 22);
+    REQUIRE(m != nullptr);
     CHECK(m->mount_point == "/tmp");
-    CHECK_FALSE(find_mount(text, 99).has_value());
+    CHECK(find_mount(table, 99) == nullptr);
 }
 
 TEST_CASE("unescape") {
@@ -56,7 +58,16 @@ TEST_CASE("unescape") {
     CHECK(unescape_mountinfo("a\\x41") == "a\\x41");
 }
 
-TEST_CASE("mount_points_beneath: outermost submounts, each once, relative") {
+namespace {
+std::vector<std::string> visible(const std::string& text, uint64_t parent, const char* dir) {
+    auto table = parse_mountinfo(text);
+    std::vector<std::string> points;
+    for (const MountInfo* m : visible_children(table, parent, dir)) points.push_back(m->mount_point);
+    return points;
+}
+}  // namespace
+
+TEST_CASE("visible_children: what sits directly on a mount beneath a directory, hidden ones left out") {
     std::string text =
         "1 0 8:1 / / rw - ext4 /dev/vda rw\n"
         "60 1 8:1 /b/rootfs /b/rootfs rw - ext4 /dev/vda rw\n"
@@ -64,11 +75,20 @@ TEST_CASE("mount_points_beneath: outermost submounts, each once, relative") {
         "62 61 8:1 /x11 /b/rootfs/tmp/.X11-unix rw - ext4 /dev/vda rw\n"
         "63 62 8:1 /deeper /b/rootfs/tmp/.X11-unix/sub rw - ext4 /dev/vda rw\n"
         "64 61 8:1 /sock /b/rootfs/tmp/agent.sock rw - ext4 /dev/vda rw\n"
-        "65 61 8:1 /sock /b/rootfs/tmp/agent.sock rw - ext4 /dev/vda rw\n"
+        "65 64 8:1 /sock /b/rootfs/tmp/agent.sock rw - ext4 /dev/vda rw\n"
         "66 60 8:1 /w /b/rootfs/tmpx rw - ext4 /dev/vda rw\n"
-        "67 60 8:1 /w /b/rootfs/workspace rw - ext4 /dev/vda rw\n";
-    CHECK(mount_points_beneath(text, "/b/rootfs/tmp") == std::vector<std::string>{"/.X11-unix", "/agent.sock"});
-    CHECK(mount_points_beneath(text, "/b/rootfs/tmp/") == std::vector<std::string>{"/.X11-unix", "/agent.sock"});
-    CHECK(mount_points_beneath(text, "/b/rootfs/workspace").empty());
-    CHECK(mount_points_beneath(text, "/b/rootfs/tmp/.X11-unix") == std::vector<std::string>{"/sub"});
+        "67 60 8:1 /w /b/rootfs/workspace rw - ext4 /dev/vda rw\n"
+        // Mounted on the rootfs's /work/a/b, then hidden by a mount at /work/a.
+        "68 60 8:1 /hidden /b/rootfs/work/a/b rw - ext4 /dev/vda rw\n"
+        "69 60 8:1 /cover /b/rootfs/work/a rw - ext4 /dev/vda rw\n";
+    using V = std::vector<std::string>;
+    // On the tmpfs at /tmp: the outermost two (a stack at agent.sock counts once: its bottom).
+    CHECK(visible(text, 61, "/b/rootfs/tmp") == V{"/b/rootfs/tmp/.X11-unix", "/b/rootfs/tmp/agent.sock"});
+    CHECK(visible(text, 61, "/b/rootfs/tmp/") == V{"/b/rootfs/tmp/.X11-unix", "/b/rootfs/tmp/agent.sock"});
+    // The rootfs's own /tmp directory, covered by 61: nothing of 61's is on the rootfs mount.
+    CHECK(visible(text, 60, "/b/rootfs/tmp").empty());
+    CHECK(visible(text, 62, "/b/rootfs/tmp/.X11-unix") == V{"/b/rootfs/tmp/.X11-unix/sub"});
+    CHECK(visible(text, 60, "/b/rootfs/workspace").empty());   // the mount at the directory itself is no child
+    CHECK(visible(text, 60, "/b/rootfs/work") == V{"/b/rootfs/work/a"});  // /work/a/b is hidden
+    CHECK(visible(text, 60, "/b/rootfs/tm").empty());          // not a path prefix
 }
