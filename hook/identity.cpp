@@ -36,7 +36,7 @@ std::optional<std::string> inside_rootfs(const std::string& rootfs_path, const s
     if (kernel_path == rootfs_path) return "/";
     std::string prefix = rootfs_path == "/" ? "/" : rootfs_path + "/";
     if (kernel_path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
-    return "/" + kernel_path.substr(prefix.size());
+    return kernel_path.substr(prefix.size() - 1);  // from the slash that ends the prefix
 }
 
 MountIdentity identify_mount(const MountView& view, uint64_t mnt_id, const DevIno& root, bool read_only_now) {
@@ -51,7 +51,7 @@ MountIdentity identify_mount(const MountView& view, uint64_t mnt_id, const DevIn
     id.source = m->source;
     if (mnt_id == view.rootfs_mnt_id) {
         id.kind = MountKind::Rootfs;
-        id.where = "/";
+        id.where.assign(1, '/');  // GCC 12 -O3 warns (-Wrestrict) on = "/" here
         return id;
     }
     auto where = inside_rootfs(view.rootfs_path, m->mount_point);
