@@ -1,14 +1,17 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "hook/identity.hpp"
 
 using namespace agenthook;
 
 namespace {
 
-// Recorded from a runc 1.1.5 container at createRuntime (trimmed): the
-// namespace still holds the host's mounts, the rootfs is bound on itself,
-// then the spec's mounts.
+// Hand-made in the shape of the recorded samples below, with the cases
+// they lack: two volumes stacked at /agent-home, a bind of a host tmpfs, an
+// "rro" volume with a mount beneath it, a tmpfs with no spec entry there.
 const char* kMountinfo =
     "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
     "40 22 0:21 / /proc rw,nosuid,nodev,noexec shared:5 - proc proc rw\n"
@@ -120,5 +123,48 @@ TEST_CASE("identify_mount on a recorded namespace") {
     SUBCASE("a bind whose source could not be stat'ed matches nothing") {
         v.source_ids[2] = std::nullopt;
         CHECK(identify_mount(v, 63, kHome, false).kind == MountKind::Foreign);
+    }
+}
+
+TEST_CASE("identify_mount on mountinfo recorded at createRuntime under runc and crun") {
+    // Both bundles: a Docker-style exec /tmp tmpfs, a bind of /var/tmp/rec/vol
+    // at /agent-home, an ["rbind","ro"] bind of /var/tmp/rec/ro at /data.
+    struct Recorded {
+        const char* file;
+        uint64_t rootfs, tmp, home, data;
+        bool data_ro_now;
+    };
+    for (const Recorded& r : {Recorded{"mountinfo-runc-createRuntime.txt", 65, 82, 83, 84, true},
+                              Recorded{"mountinfo-crun-createRuntime.txt", 88, 96, 97, 98, false}}) {
+        CAPTURE(r.file);
+        std::ifstream in(std::string(FIXTURES_DIR) + "/" + r.file);
+        std::stringstream text;
+        text << in.rdbuf();
+        MountView v;
+        v.table = parse_mountinfo(text.str());
+        REQUIRE(v.table.size() > 20);
+        v.rootfs_path = "/var/tmp/rec/b/rootfs";
+        v.rootfs_mnt_id = r.rootfs;
+        v.spec = {entry("/proc", "proc"), entry("/dev", "tmpfs"), entry("/tmp", "tmpfs"),
+                  entry("/agent-home", "bind", "/var/tmp/rec/vol"), entry("/data", "bind", "/var/tmp/rec/ro")};
+        v.spec[4].read_only = true;
+        const DevIno vol{254, 10}, ro{254, 11};
+        v.source_ids = {std::nullopt, std::nullopt, std::nullopt, vol, ro};
+
+        CHECK(identify_mount(v, r.rootfs, {}, false).kind == MountKind::Rootfs);
+        MountIdentity tmp = identify_mount(v, r.tmp, {}, false);
+        CHECK(tmp.kind == MountKind::SpecTmpfs);
+        CHECK(tmp.where == "/tmp");
+        MountIdentity home = identify_mount(v, r.home, vol, false);
+        CHECK(home.kind == MountKind::SpecBind);
+        CHECK_FALSE(home.read_only);
+        MountIdentity data = identify_mount(v, r.data, ro, r.data_ro_now);
+        CHECK(data.kind == MountKind::SpecBind);
+        CHECK(data.read_only);  // in force under runc, pending from the spec under crun
+        // The same volume found at /agent-home when the spec put it at /data: redirected.
+        MountIdentity moved = identify_mount(v, r.home, ro, false);
+        CHECK(moved.kind == MountKind::Foreign);
+        CHECK(foreign_reason(moved) ==
+              "the spec's /data mount (source /var/tmp/rec/ro), redirected to /agent-home by a symlink in the rootfs");
     }
 }
