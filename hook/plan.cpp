@@ -47,6 +47,9 @@ uint64_t choose_tmp_size(const Json& config, const Policy& policy, const Overrid
     return policy.tmp_size;
 }
 
+// The policy's exclude.paths (the operator's choice), then the annotation's
+// paths (when allowed): those come from whoever creates the container, so
+// each is bounded by validate_annotation_exclude or ignored with a warning.
 std::vector<std::string> choose_excludes(const Json& config, const Policy& policy, Warnings& warnings) {
     std::vector<std::string> paths = policy.exclude_paths;
     if (!policy.allow_overrides) return paths;
@@ -60,7 +63,7 @@ std::vector<std::string> choose_excludes(const Json& config, const Policy& polic
         pos = comma + 1;
         if (entry.empty()) continue;
         std::string why;
-        auto path = validate_target_path(entry, why);
+        auto path = validate_annotation_exclude(entry, policy, why);
         if (!path) {
             warnings.push_back(std::string("annotation ") + kExcludeAnnotation + ": \"" + entry + "\" " + why + ", ignored");
             continue;

@@ -1,5 +1,6 @@
 #include "policy.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 
@@ -87,6 +88,31 @@ public:
         return v->get<uint64_t>();
     }
 
+    // A list of target paths (validate_target_path), normalized and
+    // deduplicated; `def` when absent.
+    std::vector<std::string> paths(const Json* obj, const char* key, const std::string& json_path,
+                                   std::vector<std::string> def) {
+        const Json* list = field(obj, key, Json::value_t::array, "array", json_path);
+        if (!list) return def;
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            std::string at = json_path + "[" + std::to_string(i) + "]";
+            const Json& entry = (*list)[i];
+            if (!entry.is_string()) {
+                fail(at, std::string("expected string, got ") + entry.type_name());
+                continue;
+            }
+            std::string why;
+            auto path = validate_target_path(entry.get<std::string>(), why);
+            if (!path) {
+                fail(at, "\"" + entry.get<std::string>() + "\" " + why);
+                continue;
+            }
+            if (std::find(out.begin(), out.end(), *path) == out.end()) out.push_back(*path);
+        }
+        return out;
+    }
+
     // A max_size is a bound: an invalid one is an error, never a fallback.
     uint64_t max_size(const Json* obj, const std::string& path, uint64_t def) {
         const Json* v = string_field(obj, "max_size", path);
@@ -150,8 +176,10 @@ std::optional<std::string> validate_target_path(const std::string& raw, std::str
         why = "must not be \"/\"";
         return std::nullopt;
     }
-    if (path == "/tmp") {
-        why = "must not be /tmp (the hook mounts /tmp itself)";
+    // Beneath /tmp too: an exec tmpfs there would configure /tmp's noexec
+    // away, and a home there would live in that tmpfs, emptied every start.
+    if (oci::is_at_or_under(path, "/tmp")) {
+        why = "must not be /tmp or under it (the hook mounts /tmp itself, noexec)";
         return std::nullopt;
     }
     for (const char* kernel_fs : {"/proc", "/sys", "/dev"}) {
@@ -159,6 +187,36 @@ std::optional<std::string> validate_target_path(const std::string& raw, std::str
             why = std::string("must not be under ") + kernel_fs;
             return std::nullopt;
         }
+    }
+    return path;
+}
+
+// "/workspace, /data" for messages; "empty" for an empty list.
+static std::string list_for_message(const std::vector<std::string>& paths) {
+    if (paths.empty()) return "empty";
+    std::string s;
+    for (const auto& path : paths) s += (s.empty() ? "" : ", ") + path;
+    return s;
+}
+
+std::optional<std::string> validate_annotation_exclude(const std::string& raw, const Policy& policy,
+                                                       std::string& why) {
+    auto path = validate_target_path(raw, why);
+    if (!path) return std::nullopt;
+    // Whoever writes the annotation (the container's creator) must not get
+    // an exec, world-writable tmpfs over the agent's home, whatever
+    // exclude_under says.
+    if (oci::is_at_or_under(*path, policy.home_path)) {
+        why = "is at or under home.path (" + policy.home_path + ")";
+        return std::nullopt;
+    }
+    // Strictly beneath: a tmpfs at /workspace itself would hide the
+    // workspace, and /etc, /usr/bin or /root would get an exec 1777 tmpfs.
+    bool beneath = std::any_of(policy.exclude_under.begin(), policy.exclude_under.end(),
+                               [&](const std::string& root) { return oci::is_strict_ancestor(root, *path); });
+    if (!beneath) {
+        why = "is not beneath annotations.exclude_under (" + list_for_message(policy.exclude_under) + ")";
+        return std::nullopt;
     }
     return path;
 }
@@ -176,24 +234,7 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
     const Json* exclude = r.section(doc, "exclude", {"paths", "size", "max_size"});
     p.exclude_max_size = r.max_size(exclude, "exclude.max_size", p.exclude_max_size);
     p.exclude_size = r.size(exclude, "exclude.size", p.exclude_size, p.exclude_max_size);
-    if (const Json* paths = r.field(exclude, "paths", Json::value_t::array, "array", "exclude.paths")) {
-        for (std::size_t i = 0; i < paths->size(); ++i) {
-            std::string at = "exclude.paths[" + std::to_string(i) + "]";
-            const Json& entry = (*paths)[i];
-            if (!entry.is_string()) {
-                r.fail(at, std::string("expected string, got ") + entry.type_name());
-                continue;
-            }
-            std::string why;
-            auto path = validate_target_path(entry.get<std::string>(), why);
-            if (!path) {
-                r.fail(at, "\"" + entry.get<std::string>() + "\" " + why);
-                continue;
-            }
-            if (std::find(p.exclude_paths.begin(), p.exclude_paths.end(), *path) == p.exclude_paths.end())
-                p.exclude_paths.push_back(*path);
-        }
-    }
+    p.exclude_paths = r.paths(exclude, "paths", "exclude.paths", p.exclude_paths);
 
     const Json* home = r.section(doc, "home", {"path", "uid", "gid", "mode"});
     if (const Json* v = r.string_field(home, "path", "home.path")) {
@@ -214,10 +255,11 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
         else p.home_mode = mode;
     }
 
-    const Json* ann = r.section(doc, "annotations", {"allow_overrides"});
+    const Json* ann = r.section(doc, "annotations", {"allow_overrides", "exclude_under"});
     if (const Json* v = r.field(ann, "allow_overrides", Json::value_t::boolean, "boolean",
                                 "annotations.allow_overrides"))
         p.allow_overrides = v->get<bool>();
+    p.exclude_under = r.paths(ann, "exclude_under", "annotations.exclude_under", p.exclude_under);
     r.finish();
     return p;
 }
@@ -231,7 +273,7 @@ Json policy_to_json(const Policy& p) {
         {"exclude", {{"paths", p.exclude_paths}, {"size", format_size(p.exclude_size)},
                      {"max_size", format_size(p.exclude_max_size)}}},
         {"home", {{"path", p.home_path}, {"uid", p.home_uid}, {"gid", p.home_gid}, {"mode", mode}}},
-        {"annotations", {{"allow_overrides", p.allow_overrides}}},
+        {"annotations", {{"allow_overrides", p.allow_overrides}, {"exclude_under", p.exclude_under}}},
     };
 }
 

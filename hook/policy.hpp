@@ -26,6 +26,9 @@ struct Policy {
     uint32_t home_gid = 1000;
     uint32_t home_mode = 0755;
     bool allow_overrides = true;
+    // Where the oci-agent-hook/exclude annotation may add paths: strictly
+    // beneath one of these (normalized, validated). Empty: nowhere.
+    std::vector<std::string> exclude_under = {"/workspace"};
 };
 
 using Warnings = std::vector<std::string>;
@@ -37,10 +40,11 @@ struct PolicyError : HookError {
     PolicyError(const std::string& source, std::vector<std::string> problems);
 };
 
-// Validates a policy document. Type errors, bad bounds and bad excluded
-// paths throw HookError naming `source` and the JSON path (fail closed); an
-// invalid or empty size falls back to its default and a size above its
-// max_size is clamped, each with a warning; unknown keys are warnings.
+// Validates a policy document. Type errors, bad bounds and bad paths
+// (exclude.paths, home.path, annotations.exclude_under) throw HookError
+// naming `source` and the JSON path (fail closed); an invalid or empty size
+// falls back to its default and a size above its max_size is clamped, each
+// with a warning; unknown keys are warnings.
 Policy parse_policy(const oci::Json& doc, const std::string& source, Warnings& warnings);
 
 // The effective policy as JSON, in the policy file's own schema.
@@ -53,9 +57,16 @@ std::optional<uint64_t> checked_size(const std::string& text, const std::string&
                                      uint64_t max, Warnings& warnings);
 
 // Validates a path the hook will mount on or create: absolute, no ".."
-// segment, not "/", not "/tmp", not under /proc, /sys or /dev. Returns the
-// normalized path, or nullopt with the reason in `why`.
+// segment, not "/", not /tmp nor under it, not under /proc, /sys or /dev.
+// Returns the normalized path, or nullopt with the reason in `why`.
 std::optional<std::string> validate_target_path(const std::string& raw, std::string& why);
+
+// Validates a path from the oci-agent-hook/exclude annotation: a target path
+// (validate_target_path) strictly beneath one of policy.exclude_under and
+// neither at nor under policy.home_path. Returns the normalized path, or
+// nullopt with the reason in `why`.
+std::optional<std::string> validate_annotation_exclude(const std::string& raw, const Policy& policy,
+                                                       std::string& why);
 
 struct PolicySource {
     std::string path;     // the file to read

@@ -22,10 +22,15 @@ std::optional<uint64_t> parse_size(std::string_view text) {
     uint64_t value = 0;
     for (char c : digits) {
         if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + static_cast<uint64_t>(c - '0');
-        if (value >= limit) return std::nullopt;
+        uint64_t digit = static_cast<uint64_t>(c - '0');
+        // Checked before the arithmetic, not after: value * 10 + digit can
+        // wrap around 2^64 and come out small ("18446744073709551617" is 1
+        // modulo 2^64), which no later comparison can detect.
+        if (value > (limit - 1 - digit) / 10) return std::nullopt;
+        value = value * 10 + digit;
     }
     if (value == 0) return std::nullopt;
+    // The same for the unit: value * multiplier must stay below the limit.
     if (value > (limit - 1) / multiplier) return std::nullopt;
     return value * multiplier;
 }

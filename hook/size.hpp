@@ -10,7 +10,8 @@
 namespace agenthook {
 
 // Bytes for a valid size; nullopt for empty, zero, signs, fractions, other
-// units ("512mb", "50%"), whitespace, or a result of 2^63 bytes or more.
+// units ("512mb", "50%"), whitespace, or a number that is 2^63 or more
+// before or after its unit (never wrapped around: 2^64 + 1 is invalid, not 1).
 std::optional<uint64_t> parse_size(std::string_view text);
 
 // The largest unit that divides the size exactly, so it parses back to the

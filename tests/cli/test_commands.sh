@@ -54,6 +54,42 @@ out=$(AGENT_TMP_SIZE=bogus "$BIN" precreate < "$FIX/runc-spec.json" 2> "$WORK/er
 check "invalid AGENT_TMP_SIZE falls back" has "$out" '"size=512m"'
 check "invalid AGENT_TMP_SIZE warns" has "$(cat "$WORK/err")" 'invalid size "bogus"'
 
+# Annotation excludes: only strictly beneath annotations.exclude_under (default
+# /workspace), never at or under /tmp or home.path; the rest is a warning.
+jq '.annotations["oci-agent-hook/exclude"]="/etc,/usr/bin,/root,/tmp/exec-here,/workspace/ok"' \
+    "$FIX/runc-spec.json" > "$WORK/ann-exclude.json"
+added() {  # added CONFIG-JSON: destinations in CONFIG-JSON that runc-spec.json lacks
+    jq -c --slurpfile before "$FIX/runc-spec.json" '[.mounts[].destination] - [$before[0].mounts[].destination]' <<< "$1"
+}
+run "$WORK/ann-exclude.json" precreate
+check "annotation exclude: precreate exits 0" [ "$rc" -eq 0 ]
+check "annotation exclude: only /tmp and /workspace/ok added" [ "$(added "$out")" = '["/tmp","/workspace/ok"]' ]
+check "annotation exclude: /workspace/ok is an exec tmpfs" [ "$(jq -c '.mounts[] | select(.destination=="/workspace/ok") | .options' <<< "$out")" = '["nosuid","nodev","exec","mode=1777","size=1g"]' ]
+check "annotation exclude: the only exec mount is /workspace/ok" [ "$(jq -c '[.mounts[] | select((.options // []) | index("exec")) | .destination]' <<< "$out")" = '["/workspace/ok"]' ]
+for refused in /etc /usr/bin /root; do
+    check "annotation exclude: $refused refused with a warning" has "$err" "annotation oci-agent-hook/exclude: \"$refused\" is not beneath annotations.exclude_under (/workspace), ignored"
+done
+check "annotation exclude: /tmp/exec-here refused with a warning" has "$err" 'annotation oci-agent-hook/exclude: "/tmp/exec-here" must not be /tmp or under it (the hook mounts /tmp itself, noexec), ignored'
+check "annotation exclude: 4 warnings" [ "$(grep -c 'annotation oci-agent-hook/exclude: ' <<< "$err")" -eq 4 ]
+mkdir -p "$WORK/ann-bundle"
+cp "$WORK/ann-exclude.json" "$WORK/ann-bundle/config.json"
+run /dev/null rewrite --bundle "$WORK/ann-bundle" --dry-run
+check "annotation exclude: dry-run adds /workspace/ok" has "$out" "+ add /workspace/ok (tmpfs: nosuid,nodev,exec,mode=1777,size=1g)"
+check "annotation exclude: dry-run adds only /tmp and /workspace/ok" [ "$(grep -c '^+ add ' <<< "$out")" -eq 2 ]
+check "annotation exclude: dry-run warns about /root" has "$err" '"/root" is not beneath annotations.exclude_under (/workspace), ignored'
+echo '{"annotations": {"exclude_under": []}}' > "$WORK/no-ann-exclude.json"
+run "$WORK/ann-exclude.json" --config "$WORK/no-ann-exclude.json" precreate
+check "exclude_under []: nothing added from the annotation" [ "$(added "$out")" = '["/tmp"]' ]
+check "exclude_under []: warns naming /workspace/ok" has "$err" '"/workspace/ok" is not beneath annotations.exclude_under (empty), ignored'
+echo '{"annotations": {"exclude_under": ["/srv/cache", "/workspace/ok"]}}' > "$WORK/custom-ann-exclude.json"
+run "$WORK/ann-exclude.json" --config "$WORK/custom-ann-exclude.json" precreate
+check "exclude_under custom: /workspace/ok itself refused" [ "$(added "$out")" = '["/tmp"]' ]
+check "exclude_under custom: the warning lists the entries" has "$err" '"/etc" is not beneath annotations.exclude_under (/srv/cache, /workspace/ok), ignored'
+echo '{"annotations": {"allow_overrides": false}}' > "$WORK/locked.json"
+run "$WORK/ann-exclude.json" --config "$WORK/locked.json" precreate
+check "allow_overrides false: nothing added from the annotation" [ "$(added "$out")" = '["/tmp"]' ]
+check "allow_overrides false: no warning" [ -z "$err" ]
+
 # Bad input of every kind: exit 1, one line naming the input and the reason.
 printf '{"ociVersion": "1.0.2", "mounts": [' > "$WORK/truncated.json"
 run "$WORK/truncated.json" precreate
@@ -131,6 +167,27 @@ echo '{"tmp": {"size": "junk"}}' > "$WORK/junk.json"
 run /dev/null check-config "$WORK/junk.json"
 check "check-config: invalid size falls back" [ "$(jq -r .tmp.size <<< "$out")" = 512m ]
 check "check-config: invalid size warns" has "$err" "using the default 512m"
+check "check-config shows annotations.exclude_under" [ "$(jq -c .annotations.exclude_under <<< "$out")" = '["/workspace"]' ]
+
+# A size that does not fit in 64 bits is invalid, never wrapped around (2^64 + 1 is not 1).
+echo '{"tmp": {"max_size": "18446744073709551617"}}' > "$WORK/wrap.json"
+run /dev/null check-config "$WORK/wrap.json"
+check "max_size 2^64+1 exits 1" [ "$rc" -eq 1 ]
+check "max_size 2^64+1 names tmp.max_size" has "$err" "$WORK/wrap.json: tmp.max_size: invalid size \"18446744073709551617\""
+check "max_size 2^64+1 prints no policy" [ -z "$out" ]
+out=$(AGENT_TMP_SIZE=18446744073709551617 "$BIN" precreate < "$FIX/runc-spec.json" 2> "$WORK/err")
+check "AGENT_TMP_SIZE 2^64+1 falls back" has "$out" '"size=512m"'
+check "AGENT_TMP_SIZE 2^64+1 warns" has "$(cat "$WORK/err")" 'invalid size "18446744073709551617"'
+
+# Nothing the hook mounts exec may sit at or under /tmp; exclude_under entries
+# are checked like exclude paths; each problem names its JSON path.
+echo '{"exclude": {"paths": ["/tmp/cache"]}, "home": {"path": "/tmp/home"}, "annotations": {"exclude_under": ["/workspace", "/tmp/x", "rel"]}}' > "$WORK/tmp-paths.json"
+run /dev/null check-config "$WORK/tmp-paths.json"
+check "paths under /tmp: check-config exits 1" [ "$rc" -eq 1 ]
+check "paths under /tmp: exclude.paths[0]" has "$err" 'exclude.paths[0]: "/tmp/cache" must not be /tmp or under it (the hook mounts /tmp itself, noexec)'
+check "paths under /tmp: home.path" has "$err" 'home.path: "/tmp/home" must not be /tmp or under it'
+check "paths under /tmp: annotations.exclude_under[1]" has "$err" 'annotations.exclude_under[1]: "/tmp/x" must not be /tmp or under it'
+check "bad exclude_under entry: annotations.exclude_under[2]" has "$err" 'annotations.exclude_under[2]: "rel" must be an absolute path'
 
 # Usage and version.
 run /dev/null --version

@@ -159,7 +159,7 @@ TEST_CASE("a config without mounts gets them") {
 
 TEST_CASE("rewriting a rewritten config is byte-identical") {
     Policy p;
-    p.exclude_paths = {"/workspace/node_modules", "/tmp/cache"};
+    p.exclude_paths = {"/workspace/node_modules", "/workspace/.cache"};
     Json mounts = Json::array({bind("/tmp/.X11-unix"), bind("/workspace"), bind("/proc")});
     Json once = rewrite(config_with(mounts), p);
     Json twice = rewrite(once, p);
@@ -197,18 +197,89 @@ TEST_CASE("overrides: annotation beats environment beats policy; each validated 
     CHECK(make_plan(annotated, p, {std::string("1g")}).tmp.size_bytes == 1ull << 30);
 }
 
-TEST_CASE("annotation exclude list adds validated paths, warns on bad ones") {
-    Policy p;
-    p.exclude_paths = {"/a"};
-    Json config = config_with(Json::array(), {{"annotations", {{kExcludeAnnotation, "/b, /c,/a,,relative,/x/../etc,/proc/x,/d/"}}}});
-    Plan plan = make_plan(config, p, {});
+namespace {
+
+Json with_exclude_annotation(const std::string& list) {
+    return config_with(Json::array(), {{"annotations", {{kExcludeAnnotation, list}}}});
+}
+
+std::vector<std::string> excluded(const Plan& plan) {
     std::vector<std::string> paths;
     for (const auto& e : plan.excludes) paths.push_back(e.destination);
-    CHECK(paths == std::vector<std::string>{"/a", "/b", "/d"});
-    // " /c" with a leading space is not absolute: a warning, not a silent trim.
+    return paths;
+}
+
+}  // namespace
+
+TEST_CASE("annotation exclude list adds validated paths, warns on bad ones") {
+    Policy p;
+    p.exclude_paths = {"/workspace/a"};
+    Json config = with_exclude_annotation(
+        "/workspace/b, /workspace/c,/workspace/a,,relative,/workspace/x/../etc,/proc/x,/workspace/d/");
+    Plan plan = make_plan(config, p, {});
+    CHECK(excluded(plan) == std::vector<std::string>{"/workspace/a", "/workspace/b", "/workspace/d"});
+    // " /workspace/c" with a leading space is not absolute: a warning, not a silent trim.
     CHECK(plan.warnings.size() == 4);
     p.allow_overrides = false;
     CHECK(make_plan(config, p, {}).excludes.size() == 1);
+}
+
+TEST_CASE("annotation excludes cannot put an exec tmpfs over system paths, /tmp or the home") {
+    Policy p;
+    Json config = with_exclude_annotation(
+        "/etc,/usr/bin,/root,/tmp/exec-here,/tmp,/workspace,/workspacefoo,/agent-home,/agent-home/bin,/workspace/ok");
+    Plan plan = make_plan(config, p, {});
+    CHECK(excluded(plan) == std::vector<std::string>{"/workspace/ok"});
+    const std::string a = "annotation oci-agent-hook/exclude: ";
+    CHECK(plan.warnings == Warnings{
+        a + "\"/etc\" is not beneath annotations.exclude_under (/workspace), ignored",
+        a + "\"/usr/bin\" is not beneath annotations.exclude_under (/workspace), ignored",
+        a + "\"/root\" is not beneath annotations.exclude_under (/workspace), ignored",
+        a + "\"/tmp/exec-here\" must not be /tmp or under it (the hook mounts /tmp itself, noexec), ignored",
+        a + "\"/tmp\" must not be /tmp or under it (the hook mounts /tmp itself, noexec), ignored",
+        a + "\"/workspace\" is not beneath annotations.exclude_under (/workspace), ignored",
+        a + "\"/workspacefoo\" is not beneath annotations.exclude_under (/workspace), ignored",
+        a + "\"/agent-home\" is at or under home.path (/agent-home), ignored",
+        a + "\"/agent-home/bin\" is at or under home.path (/agent-home), ignored",
+    });
+    // The rewritten config has the /tmp tmpfs (noexec) and /workspace/ok, nothing else.
+    Json out = apply_to_spec(config, plan);
+    CHECK(destinations(out) == std::vector<std::string>{"/tmp", "/workspace/ok"});
+    CHECK(mount_at(out, "/tmp")["options"] == Json{"nosuid", "noexec", "nodev", "mode=1777", "size=512m"});
+}
+
+TEST_CASE("annotation excludes follow a custom or empty exclude_under; none without allow_overrides") {
+    Json config = with_exclude_annotation("/workspace/node_modules,/data/cache,/srv/npm/x");
+    Policy custom;
+    custom.exclude_under = {"/data", "/srv/npm"};
+    Plan plan = make_plan(config, custom, {});
+    CHECK(excluded(plan) == std::vector<std::string>{"/data/cache", "/srv/npm/x"});
+    CHECK(plan.warnings == Warnings{"annotation oci-agent-hook/exclude: \"/workspace/node_modules\" is not beneath "
+                                    "annotations.exclude_under (/data, /srv/npm), ignored"});
+
+    Policy empty;
+    empty.exclude_under.clear();
+    Plan none = make_plan(config, empty, {});
+    CHECK(none.excludes.empty());
+    REQUIRE(none.warnings.size() == 3);
+    for (const auto& w : none.warnings)
+        CHECK(w.find("is not beneath annotations.exclude_under (empty), ignored") != std::string::npos);
+
+    Policy locked;
+    locked.allow_overrides = false;
+    Plan ignored = make_plan(with_exclude_annotation("/workspace/node_modules,/etc"), locked, {});
+    CHECK(ignored.excludes.empty());
+    CHECK(ignored.warnings.empty());
+}
+
+TEST_CASE("the policy's own exclude paths are the operator's choice, not bounded by exclude_under") {
+    Policy p;
+    p.exclude_paths = {"/opt/cache"};
+    p.exclude_under.clear();
+    Plan plan = make_plan(with_exclude_annotation("/opt/cache"), p, {});
+    CHECK(excluded(plan) == std::vector<std::string>{"/opt/cache"});
+    // The annotation's own copy is still refused (and said so); the policy's stays.
+    CHECK(plan.warnings.size() == 1);
 }
 
 TEST_CASE("memory limit below the tmpfs total is a warning, not a failure") {

@@ -42,6 +42,7 @@ TEST_CASE("empty policy gives the documented defaults") {
     CHECK(p.home_gid == 1000);
     CHECK(p.home_mode == 0755);
     CHECK(p.allow_overrides);
+    CHECK(p.exclude_under == std::vector<std::string>{"/workspace"});
 }
 
 TEST_CASE("a full policy is read") {
@@ -49,7 +50,7 @@ TEST_CASE("a full policy is read") {
     Policy p = parse(R"({"tmp":{"size":"1g","max_size":"2g","nr_inodes":5000},
         "exclude":{"paths":["/workspace/node_modules","/workspace/.pnpm-store/"],"size":"256m","max_size":"512m"},
         "home":{"path":"/home/agent","uid":1001,"gid":1002,"mode":"0700"},
-        "annotations":{"allow_overrides":false}})", w);
+        "annotations":{"allow_overrides":false,"exclude_under":["/srv/cache","/data/"]}})", w);
     CHECK(w.empty());
     CHECK(p.tmp_size == 1ull << 30);
     CHECK(p.tmp_max_size == 2ull << 30);
@@ -61,6 +62,7 @@ TEST_CASE("a full policy is read") {
     CHECK(p.home_gid == 1002);
     CHECK(p.home_mode == 0700);
     CHECK_FALSE(p.allow_overrides);
+    CHECK(p.exclude_under == std::vector<std::string>{"/srv/cache", "/data"});
 }
 
 TEST_CASE("invalid or empty tmp.size falls back to the default with a warning") {
@@ -138,8 +140,12 @@ TEST_CASE("excluded paths are validated and normalized") {
         {"/..", "must not contain a \"..\" segment"},
         {"/", "must not be \"/\""},
         {"//", "must not be \"/\""},
-        {"/tmp", "must not be /tmp"},
-        {"/tmp/", "must not be /tmp"},
+        {"/tmp", "must not be /tmp or under it"},
+        {"/tmp/", "must not be /tmp or under it"},
+        {"/tmp/cache", "must not be /tmp or under it"},
+        {"/tmp/exec-here", "must not be /tmp or under it"},
+        {"//tmp//a/./b/", "must not be /tmp or under it"},
+        {"/tmp/a/../b", "must not contain a \"..\" segment"},
         {"/proc", "must not be under /proc"},
         {"/proc/sys/kernel", "must not be under /proc"},
         {"/sys/fs", "must not be under /sys"},
@@ -154,9 +160,156 @@ TEST_CASE("excluded paths are validated and normalized") {
     }
     std::string why;
     CHECK(validate_target_path("/workspace//node_modules/", why) == "/workspace/node_modules");
-    CHECK(validate_target_path("/tmp/cache", why) == "/tmp/cache");
+    CHECK(validate_target_path("/tmpfoo", why) == "/tmpfoo");
+    CHECK(validate_target_path("/tmp.d/cache", why) == "/tmp.d/cache");
+    CHECK(validate_target_path("/var/tmp", why) == "/var/tmp");
     CHECK(validate_target_path("/processes", why) == "/processes");
     CHECK(validate_target_path("/devices", why) == "/devices");
+}
+
+TEST_CASE("home.path at or under /tmp is an error: the hook mounts /tmp itself") {
+    for (const char* path : {"/tmp", "/tmp/home", "/tmp/agent/home/"}) {
+        CAPTURE(path);
+        CHECK(first_error(std::string(R"({"home":{"path":")") + path + R"("}})") ==
+              std::string("validate policy: policy.json: home.path: \"") + path +
+                  "\" must not be /tmp or under it (the hook mounts /tmp itself, noexec)");
+    }
+    Warnings w;
+    CHECK(parse(R"({"home":{"path":"/var/tmp/home"}})", w).home_path == "/var/tmp/home");
+}
+
+TEST_CASE("an exclude path at or under /tmp is an error naming its JSON path") {
+    CHECK(first_error(R"({"exclude":{"paths":["/workspace/node_modules","/tmp/exec-here"]}})") ==
+          "validate policy: policy.json: exclude.paths[1]: \"/tmp/exec-here\" must not be /tmp or under it "
+          "(the hook mounts /tmp itself, noexec)");
+    // Elsewhere, exclude.paths stay the operator's choice.
+    Warnings w;
+    Policy p = parse(R"({"exclude":{"paths":["/etc/cache","/opt/tools"]}})", w);
+    CHECK(p.exclude_paths == std::vector<std::string>{"/etc/cache", "/opt/tools"});
+    CHECK(w.empty());
+}
+
+TEST_CASE("annotations.exclude_under: default, custom, empty, normalized, deduplicated") {
+    Warnings w;
+    CHECK(parse(R"({"annotations":{}})", w).exclude_under == std::vector<std::string>{"/workspace"});
+    CHECK(parse(R"({"annotations":{"exclude_under":[]}})", w).exclude_under.empty());
+    CHECK(parse(R"({"annotations":{"exclude_under":["/data//","/srv/cache","/data"]}})", w).exclude_under ==
+          std::vector<std::string>{"/data", "/srv/cache"});
+    CHECK(w.empty());  // a known key: no "unknown key" warning
+}
+
+TEST_CASE("annotations.exclude_under entries are validated like exclude paths, errors name the entry") {
+    struct Case { const char* doc; const char* problem; };
+    const Case bad[] = {
+        {R"(["/workspace","/tmp"])",
+         "annotations.exclude_under[1]: \"/tmp\" must not be /tmp or under it (the hook mounts /tmp itself, noexec)"},
+        {R"(["/tmp/cache"])",
+         "annotations.exclude_under[0]: \"/tmp/cache\" must not be /tmp or under it (the hook mounts /tmp itself, noexec)"},
+        {R"(["/workspace","relative"])", "annotations.exclude_under[1]: \"relative\" must be an absolute path"},
+        {R"(["/"])", "annotations.exclude_under[0]: \"/\" must not be \"/\""},
+        {R"(["/a/../etc"])", "annotations.exclude_under[0]: \"/a/../etc\" must not contain a \"..\" segment"},
+        {R"(["/proc/self"])", "annotations.exclude_under[0]: \"/proc/self\" must not be under /proc"},
+        {R"(["/workspace",7])", "annotations.exclude_under[1]: expected string, got number"},
+        {R"("/workspace")", "annotations.exclude_under: expected array, got string"},
+    };
+    for (const auto& c : bad) {
+        CAPTURE(c.doc);
+        CHECK(first_error(std::string(R"({"annotations":{"exclude_under":)") + c.doc + "}}") ==
+              std::string("validate policy: policy.json: ") + c.problem);
+    }
+}
+
+namespace {
+
+// Accepted: the normalized path; refused: "refused: <why>".
+std::string annotation_verdict(const std::string& raw, const Policy& policy) {
+    std::string why;
+    auto path = validate_annotation_exclude(raw, policy, why);
+    return path ? *path : "refused: " + why;
+}
+
+}  // namespace
+
+TEST_CASE("annotation excludes: strictly beneath exclude_under, never /tmp, never the home") {
+    const std::string not_beneath = "refused: is not beneath annotations.exclude_under (/workspace)";
+    const std::string in_tmp = "refused: must not be /tmp or under it (the hook mounts /tmp itself, noexec)";
+    const std::string in_home = "refused: is at or under home.path (/agent-home)";
+    struct Case { const char* path; std::string verdict; };
+    const Case cases[] = {
+        {"/workspace/node_modules", "/workspace/node_modules"},
+        {"/workspace//node_modules/", "/workspace/node_modules"},
+        {"/workspace/./.pnpm-store", "/workspace/.pnpm-store"},
+        {"/workspace/a/b/c", "/workspace/a/b/c"},
+        {"/etc", not_beneath},
+        {"/etc/ssl", not_beneath},
+        {"/usr/bin", not_beneath},
+        {"/usr/local/bin", not_beneath},
+        {"/root", not_beneath},
+        {"/bin", not_beneath},
+        {"/var/tmp", not_beneath},
+        {"/workspace", not_beneath},
+        {"/workspace/", not_beneath},
+        {"//workspace/.", not_beneath},
+        {"/workspacefoo", not_beneath},
+        {"/workspacefoo/bar", not_beneath},
+        {"/work", not_beneath},
+        {"/tmp", in_tmp},
+        {"/tmp/", in_tmp},
+        {"/tmp/exec-here", in_tmp},
+        {"/tmp/.X11-unix/x", in_tmp},
+        {"/agent-home", in_home},
+        {"/agent-home/", in_home},
+        {"/agent-home/bin", in_home},
+        {"/", "refused: must not be \"/\""},
+        {"relative", "refused: must be an absolute path"},
+        {" /workspace/x", "refused: must be an absolute path"},
+        {"/workspace/../etc", "refused: must not contain a \"..\" segment"},
+        {"/proc/sys", "refused: must not be under /proc"},
+        {"/dev/shm", "refused: must not be under /dev"},
+    };
+    Policy policy;
+    for (const auto& c : cases) {
+        CAPTURE(c.path);
+        CHECK(annotation_verdict(c.path, policy) == c.verdict);
+    }
+}
+
+TEST_CASE("annotation excludes: the home is refused even beneath exclude_under") {
+    Policy policy;
+    policy.home_path = "/workspace/home";
+    const std::string in_home = "refused: is at or under home.path (/workspace/home)";
+    CHECK(annotation_verdict("/workspace/home", policy) == in_home);
+    CHECK(annotation_verdict("/workspace/home/.cache", policy) == in_home);
+    CHECK(annotation_verdict("/workspace/homework", policy) == "/workspace/homework");
+    CHECK(annotation_verdict("/workspace/node_modules", policy) == "/workspace/node_modules");
+
+    policy.home_path = "/home/agent";
+    policy.exclude_under = {"/home"};
+    CHECK(annotation_verdict("/home/agent/bin", policy) == "refused: is at or under home.path (/home/agent)");
+    CHECK(annotation_verdict("/home/other/cache", policy) == "/home/other/cache");
+}
+
+TEST_CASE("annotation excludes: a custom exclude_under replaces the default") {
+    Warnings w;
+    Policy policy = parse(R"({"annotations":{"exclude_under":["/data","/srv/cache"]}})", w);
+    const std::string not_beneath = "refused: is not beneath annotations.exclude_under (/data, /srv/cache)";
+    CHECK(annotation_verdict("/data/x", policy) == "/data/x");
+    CHECK(annotation_verdict("/srv/cache/npm", policy) == "/srv/cache/npm");
+    CHECK(annotation_verdict("/workspace/node_modules", policy) == not_beneath);
+    CHECK(annotation_verdict("/data", policy) == not_beneath);
+    CHECK(annotation_verdict("/srv", policy) == not_beneath);
+    CHECK(annotation_verdict("/srv/cachex", policy) == not_beneath);
+    CHECK(annotation_verdict("/tmp/x", policy) ==
+          "refused: must not be /tmp or under it (the hook mounts /tmp itself, noexec)");
+}
+
+TEST_CASE("annotation excludes: an empty exclude_under refuses every path") {
+    Warnings w;
+    Policy policy = parse(R"({"annotations":{"exclude_under":[]}})", w);
+    for (const char* path : {"/workspace/node_modules", "/etc", "/data/x"}) {
+        CAPTURE(path);
+        CHECK(annotation_verdict(path, policy) == "refused: is not beneath annotations.exclude_under (empty)");
+    }
 }
 
 TEST_CASE("duplicate excluded paths collapse") {
@@ -167,12 +320,18 @@ TEST_CASE("duplicate excluded paths collapse") {
 
 TEST_CASE("policy_to_json round-trips through parse_policy") {
     Warnings w;
-    Policy p = parse(R"({"tmp":{"size":"1g","nr_inodes":7},"exclude":{"paths":["/w/n"]},"home":{"mode":"0750"}})", w);
+    Policy p = parse(R"({"tmp":{"size":"1g","nr_inodes":7},"exclude":{"paths":["/w/n"]},"home":{"mode":"0750"},
+                         "annotations":{"exclude_under":["/w","/srv/x/"]}})", w);
     Json j = policy_to_json(p);
     CHECK(j["tmp"]["size"] == "1g");
     CHECK(j["home"]["mode"] == "0750");
+    CHECK(j["annotations"]["exclude_under"] == Json{"/w", "/srv/x"});
+    CHECK(policy_to_json(Policy{})["annotations"] == Json{{"allow_overrides", true}, {"exclude_under", {"/workspace"}}});
     Policy q = parse_policy(j, "again", w);
     CHECK(policy_to_json(q) == j);
+    // An empty exclude_under survives the round trip (it is not the default).
+    Policy none = parse(R"({"annotations":{"exclude_under":[]}})", w);
+    CHECK(parse_policy(policy_to_json(none), "again", w).exclude_under.empty());
 }
 
 TEST_CASE("policy source precedence: --config, then environment, then default") {

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "hook/size.hpp"
 
 using namespace agenthook;
@@ -22,6 +27,13 @@ TEST_CASE("size grammar: valid sizes") {
         {"8589934591k", 8589934591ull << 10},
         {"9223372036854775807", 9223372036854775807ull},
         {"8589934591g", 8589934591ull << 30},
+        // The largest value for each unit: one more is 2^63 bytes.
+        {"9007199254740991k", 9007199254740991ull << 10},
+        {"8796093022207m", 8796093022207ull << 20},
+        {"8796093022207M", 8796093022207ull << 20},
+        // Leading zeros do not count towards the bound.
+        {"0000000000000000000000001", 1},
+        {"00000000000000000000000512m", 512ull << 20},
     };
     for (const auto& c : cases) {
         CAPTURE(c.text);
@@ -41,6 +53,67 @@ TEST_CASE("size grammar: invalid sizes") {
         CAPTURE(text);
         CHECK_FALSE(parse_size(text).has_value());
     }
+}
+
+TEST_CASE("size grammar: a number that does not fit is invalid, never wrapped around") {
+    const char* cases[] = {
+        // 2^63 and more, without a unit.
+        "9223372036854775808",            // 2^63
+        "9223372036854775809",            // 2^63 + 1
+        "10000000000000000000",           // 20 digits
+        "12345678901234567890",           // 20 digits
+        "18446744073709551615",           // 2^64 - 1
+        "18446744073709551616",           // 2^64: used to wrap to 0
+        "18446744073709551617",           // 2^64 + 1: used to wrap to 1
+        "18446744073709552640",           // 2^64 + 1024: used to wrap to 1024
+        "18446744074246422528",           // 2^64 + 512m: used to wrap to 512m
+        "36893488147419103233",           // 2^65 + 1
+        "99999999999999999999",           // 20 digits
+        "1000000000000000000000000000000",
+        // Fits before the unit, not after it.
+        "9223372036854775807k", "9223372036854775807K", "9223372036854775807m", "9223372036854775807g",
+        "9007199254740992k",              // exactly 2^63 bytes
+        "8796093022208m",                 // exactly 2^63 bytes
+        "8589934592G",                    // exactly 2^63 bytes
+        // Does not fit before the unit either.
+        "9223372036854775808k", "18446744073709551617k", "18446744073709551617m", "18446744073709551617g",
+        "99999999999999999999k", "99999999999999999999g",
+    };
+    for (const char* text : cases) {
+        CAPTURE(text);
+        CHECK_FALSE(parse_size(text).has_value());
+    }
+}
+
+// std::from_chars reports a number that does not fit in uint64_t as out of
+// range instead of wrapping it, so it is an independent reference.
+static std::optional<uint64_t> reference_size(const std::string& digits, uint64_t multiplier) {
+    uint64_t value = 0;
+    const char* end = digits.data() + digits.size();
+    auto [stop, ec] = std::from_chars(digits.data(), end, value);
+    if (ec != std::errc() || stop != end || value == 0) return std::nullopt;
+    constexpr uint64_t below = uint64_t{1} << 63;
+    if (value >= below || value > (below - 1) / multiplier) return std::nullopt;
+    return value * multiplier;
+}
+
+TEST_CASE("size grammar: agrees with from_chars on every length around the bounds") {
+    const std::pair<const char*, uint64_t> units[] = {{"", 1}, {"k", 1ull << 10}, {"m", 1ull << 20}, {"g", 1ull << 30}};
+    // Prefixes of numbers around 2^63 and 2^64, and runs of nines and of zeros.
+    std::vector<std::string> numbers;
+    for (std::string full : {"9223372036854775807", "9223372036854775808", "18446744073709551615",
+                             "18446744073709551617", "36893488147419103233", "99999999999999999999999"})
+        for (std::size_t n = 1; n <= full.size(); ++n) numbers.push_back(full.substr(0, n));
+    for (std::size_t n = 1; n <= 25; ++n) {
+        numbers.push_back(std::string(n, '9'));
+        numbers.push_back("1" + std::string(n - 1, '0'));
+    }
+    for (const auto& digits : numbers)
+        for (const auto& [unit, multiplier] : units) {
+            std::string text = digits + unit;
+            CAPTURE(text);
+            CHECK(parse_size(text) == reference_size(digits, multiplier));
+        }
 }
 
 TEST_CASE("format_size uses the largest exact unit and parses back") {
