@@ -44,12 +44,12 @@ check "image /workspace: config.json records $PNPM" expect_spec_options "$b" "$P
 policy256=$(write_policy exclude-256m '{"exclude": {"paths": ["/workspace/node_modules"], "size": "256m"}}')
 reset_bundle "$b"
 hook_use_policy "$b" "$policy256"
-set_annotation "$b" oci-agent-hook/exclude /workspace/dist,/cache
-e2e_edit_config "$b" '.process.args[2] = "/probe /workspace/node_modules /workspace/dist /cache"'
+set_annotation "$b" oci-agent-hook/exclude /workspace/dist,/workspace/.cache
+e2e_edit_config "$b" '.process.args[2] = "/probe /workspace/node_modules /workspace/dist /workspace/.cache"'
 run_container "$b"
 check "exclude.size 256m + annotation: the container runs" expect_rc 0
-excluded_checks "exclude.size 256m + annotation" 262144 "$NM" /workspace/dist /cache
-check "exclude.size 256m + annotation: config.json records /cache" expect_spec_options "$b" /cache "[$EXCLUDED_OPTS,\"size=256m\"]"
+excluded_checks "exclude.size 256m + annotation" 262144 "$NM" /workspace/dist /workspace/.cache
+check "exclude.size 256m + annotation: config.json records /workspace/.cache" expect_spec_options "$b" /workspace/.cache "[$EXCLUDED_OPTS,\"size=256m\"]"
 
 # ---- excluded paths under a bind-mounted /workspace -----------------------------
 host_ws=$E2E_WORK/host-workspace

@@ -9,7 +9,7 @@ using oci::Json;
 namespace {
 Plan sample() {
     Policy p;
-    p.exclude_paths = {"/workspace/node_modules", "/tmp/cache"};
+    p.exclude_paths = {"/workspace/node_modules", "/workspace/.cache"};
     return make_plan(Json{{"root", {{"path", "rootfs"}}}}, p, {});
 }
 }  // namespace
@@ -26,7 +26,7 @@ TEST_CASE("plan_live without a user namespace") {
     CHECK(live.tmpfs[0].size_bytes == 512ull << 20);
     CHECK(live.tmpfs[1].target == "/workspace/node_modules");
     CHECK(live.tmpfs[1].exec);
-    CHECK(live.tmpfs[2].target == "/tmp/cache");
+    CHECK(live.tmpfs[2].target == "/workspace/.cache");
     CHECK(live.home.path == "/agent-home");
     CHECK(live.home.uid == 1000);
     CHECK(live.home.gid == 1000);
