@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # $out and $rc are set by run_container (lib.sh)
 # Helpers shared by the functional end-to-end tests (test_tmp.sh,
-# test_exclude.sh, test_home.sh, test_stages.sh, test_userns_readonly.sh).
-# Source it after lib.sh.
+# test_exclude.sh, test_home.sh, test_stages.sh, test_userns_readonly.sh),
+# and the probes and checks of the identity tests (test_identity*.sh,
+# test_userns_join.sh). Source it after lib.sh.
 #
 # The workload reports what it sees with two small scripts installed in the
 # bundle's rootfs; they print one fact per line, "KEY PATH VALUE...":
@@ -219,6 +220,36 @@ expect_tmpfs() {
     [ -z "$why" ] && return 0
     echo "     $path:$why"
     echo "     top mount there: $line"
+    return 1
+}
+
+# expect_mount_opts PATH OPT...: the top mount at PATH carries every
+# per-mount option OPT (ro, nosuid, nodev, noexec...).
+expect_mount_opts() {
+    local path=$1 line opts o why=""
+    shift
+    line=$(mounts_at "$path" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "     $path: no mount there in the container's mountinfo"
+        return 1
+    fi
+    opts=,$(mi_field "$line" opts),
+    for o in "$@"; do
+        [[ $opts == *,$o,* ]] || why+=" no $o;"
+    done
+    [ -z "$why" ] && return 0
+    echo "     $path:$why top mount there: $line"
+    return 1
+}
+
+# expect_no_tmpfs_at PATH: no tmpfs is mounted at PATH (other mounts may be).
+expect_no_tmpfs_at() {
+    local line bad=""
+    while IFS= read -r line; do
+        [ -n "$line" ] && [ "$(mi_field "$line" fstype)" = tmpfs ] && bad+="       $line"$'\n'
+    done <<< "$(mounts_at "$1")"
+    [ -z "$bad" ] && return 0
+    printf '     %s: tmpfs mounted there:\n%s' "$1" "$bad"
     return 1
 }
 

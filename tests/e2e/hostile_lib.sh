@@ -1,8 +1,9 @@
 # shellcheck shell=bash
-# Helpers shared by the hostile-rootfs, race, failure-path and fallback
-# end-to-end tests (test_hostile_rootfs.sh, test_race.sh,
-# test_failure_path.sh, test_fallback.sh). Source it after lib.sh, after
-# e2e_init.
+# Helpers shared by the hostile-rootfs, race, failure-path, fallback and
+# identity end-to-end tests (test_hostile_rootfs.sh, test_race.sh,
+# test_failure_path.sh, test_fallback.sh, test_identity.sh,
+# test_identity_submounts.sh, test_userns_join.sh). Source it after lib.sh,
+# after e2e_init.
 #
 # A refused start must show three things: the runtime fails with the hook's
 # one-line message, the workload never ran, and nothing outside the rootfs
@@ -66,6 +67,24 @@ edit_config() {
 set_workload() {
     jq --arg s "$2" '.process.args = ["sh", "-c", $s]' "$1/config.json" > "$1/config.json.new" &&
         mv "$1/config.json.new" "$1/config.json"
+}
+
+# add_mount BUNDLE TYPE SOURCE DEST OPTIONS: appends a mount to the spec;
+# OPTIONS comma-separated ("rbind,ro,nosuid"). Runtimes mount in array order.
+add_mount() {
+    jq --arg t "$2" --arg s "$3" --arg d "$4" --arg o "$5" \
+        '.mounts += [{destination: $d, type: $t, source: $s, options: ($o | split(","))}]' \
+        "$1/config.json" > "$1/config.json.new" && mv "$1/config.json.new" "$1/config.json"
+}
+
+# set_probe_workload BUNDLE SCRIPT: installs functional_lib.sh's /probe and
+# /try in the rootfs (source that lib too) and makes the workload SCRIPT,
+# then the marker (file and output), so that a refused start still shows
+# the workload never ran and a successful one reports what it saw.
+set_probe_workload() {
+    install_probe "$1/rootfs"
+    set_workload "$1" "$2
+echo ran > /marker/ran; echo $WORKLOAD_MARK"
 }
 
 # run_container_within SECONDS BUNDLE: run_container with a shorter time

@@ -40,9 +40,14 @@ e2e_init() {
 }
 
 e2e_cleanup() {
-    local id
+    local id pid
     for id in "${e2e_ids[@]:-}"; do
         [ -n "$id" ] && e2e_runtime_cmd delete -f "$id" > /dev/null 2>&1
+    done
+    # Helper processes a test started (see e2e_track_pid), by their pid.
+    for pid in "${e2e_pids[@]:-}"; do
+        [ -n "$pid" ] || continue
+        kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null
     done
     # Unmount anything a failed test may have left under the work dir
     # before removing it (never cross into a mount).
@@ -51,6 +56,10 @@ e2e_cleanup() {
     done
     rm -rf --one-file-system "$E2E_WORK"
 }
+
+# e2e_track_pid PID: a background process this test started (a namespace
+# holder...); the cleanup kills it by its pid, however the test ends.
+e2e_track_pid() { e2e_pids+=("$1"); }
 
 # new_bundle NAME [make-bundle options] [-- COMMAND...]: prints the bundle dir.
 new_bundle() {
@@ -108,8 +117,18 @@ make_sentinels() {
     chmod 0750 "$SENTINEL/dir"
 }
 
-sentinel_snapshot() {
-    (cd "$SENTINEL" && find . -printf '%p %m %u:%g %s %y\n' | sort && cat file dir/inner)
+# sentinel_volume NAME: one more sentinel, a directory to bind into a
+# container as a host volume: $SENTINEL/NAME, mode 0750, root-owned, holding
+# the file "inner" ("inside"). Prints its path. Call make_sentinels first;
+# the snapshots cover it (everything under $SENTINEL).
+sentinel_volume() {
+    local dir=$SENTINEL/$1
+    mkdir -m 0750 "$dir" && echo "inside" > "$dir/inner" && echo "$dir"
+}
+
+sentinel_snapshot() {  # every entry's type, mode, owner, size; every file's content
+    (cd "$SENTINEL" && find . -printf '%p %m %u:%g %s %y\n' | sort &&
+        find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
 }
 
 host_mounts() { awk '{print $5, $9}' /proc/self/mountinfo | sort; }
