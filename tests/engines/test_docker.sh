@@ -153,7 +153,7 @@ check "--runtime runc --tmpfs /tmp:exec,size=100m (bypass): a binary in /tmp run
 # ---- 4. a policy that does not validate --------------------------------------
 printf '%s\n' '{"tmp": {"max_size": "lots"}}' > "$POLICY"
 docker_run --runtime agent --user 1000:1000 -- sh -c "$PROBE"
-echo "     what the docker user sees: $out"
+echo "     what the docker user sees (docker run exit status $rc): $out"
 check "bad policy: docker run fails" test "$rc" != 0
 check "bad policy: the docker user sees the reason (tmp.max_size)" has "$out" tmp.max_size
 check "bad policy: ... and the value at fault (\"lots\")" has "$out" lots
