@@ -158,45 +158,27 @@ run_one() {
 bench_machine
 echo "runc: $("$RUNC" --version | head -n 1); bundles in $WORK ($(stat -f -c %T "$WORK"))"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-nv=${#VARIANTS[@]}
-for ((round = -2; round < N; round++)); do
-    for ((j = 0; j < nv; j++)); do
-        # Rotate the order each round: with,without,shell,noop / without,shell,noop,with / ...
-        v=${VARIANTS[$(((j + (round + 2)) % nv))]}
-        run_one "$v" $((round >= 0))
-    done
-done
+# Rotating the order each round: with,without,shell,noop / without,shell,noop,with / ...
+bench_interleave "$N" run_one "${VARIANTS[@]}"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 # ---- report ---------------------------------------------------------------------------
-nums() { tr ' ' '\n' <<< "$1" | grep .; }
-declare -A MED MEAN
 echo "== runc run of \`true\`, $N runs per variant, interleaved"
-printf '%-34s %10s %9s %9s %9s %9s %9s\n' variant "median ms" "mean ms" "sd ms" "min ms" "max ms" "cpu ms"
+bench_table_header "cpu ms"
 for v in "${VARIANTS[@]}"; do
-    MED[$v]=$(nums "${WALL[$v]}" | stat_median)
-    MEAN[$v]=$(nums "${WALL[$v]}" | stat_mean)
     case $v in
         with) label="oci-agent-hook at createRuntime" ;;
         without) label="no hook" ;;
         shell) label="shell + jq + nsenter hook" ;;
         noop) label="no-op hook (/bin/true)" ;;
     esac
-    printf '%-34s %10s %9s %9s %9s %9s %9s\n' "$label" "$(us_to_ms "${MED[$v]}")" "$(us_to_ms "${MEAN[$v]}")" \
-        "$(us_to_ms "$(nums "${WALL[$v]}" | stat_stddev)")" "$(us_to_ms "$(nums "${WALL[$v]}" | stat_min)")" \
-        "$(us_to_ms "$(nums "${WALL[$v]}" | stat_max)")" "$(us_to_ms "$(nums "${CPU[$v]}" | stat_median)")"
+    bench_table_row "$label" "${WALL[$v]}" "$(us_to_ms "$(bench_nums "${CPU[$v]}" | stat_median)")"
 done
 echo
 
-overhead() {  # overhead VARIANT: "+X ms (+Y %) by median, +X ms (+Y %) by mean"
-    awk -v a="${MED[$1]}" -v b="${MED[without]}" -v c="${MEAN[$1]}" -v d="${MEAN[without]}" 'BEGIN {
-        printf "median %+.3f ms (ratio %.3f, %+.1f %%), mean %+.3f ms (ratio %.3f, %+.1f %%)",
-            (a - b) / 1000, a / b, (a / b - 1) * 100, (c - d) / 1000, c / d, (c / d - 1) * 100 }'
-}
-echo "oci-agent-hook vs no hook:  $(overhead with)"
-[[ -n ${MED[shell]:-} ]] && echo "shell hook vs no hook:      $(overhead shell)"
-echo "no-op hook vs no hook:      $(overhead noop)"
-verdict=$(awk -v a="${MED[with]}" -v b="${MED[without]}" 'BEGIN {print (a / b - 1 < 0.05) ? "met" : "MISSED"}')
-echo "target: oci-agent-hook adds under 5 % (by median): $verdict"
+echo "oci-agent-hook vs no hook:  $(bench_vs "${WALL[with]}" "${WALL[without]}")"
+[[ -n ${WALL[shell]:-} ]] && echo "shell hook vs no hook:      $(bench_vs "${WALL[shell]}" "${WALL[without]}")"
+echo "no-op hook vs no hook:      $(bench_vs "${WALL[noop]}" "${WALL[without]}")"
+echo "target: oci-agent-hook adds under 5 % (by median): $(bench_target "${WALL[with]}" "${WALL[without]}" 5)"
 exit 0

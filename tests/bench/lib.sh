@@ -58,3 +58,74 @@ bench_machine() {
         echo "note: $newer source file(s) under hook/ and oci/ are newer than the binary (rebuild to measure them)"
     fi
 }
+
+# ---- interleaved variants and their report (bench_start.sh, bench_engines.sh) ----
+
+# bench_interleave N RUN VARIANT...: two untimed warm-up rounds, then N timed
+# rounds; each round runs every VARIANT once, the order rotated by one each
+# round (a,b,c / b,c,a / c,a,b / ...), so no variant always runs first or
+# always follows the same one. Calls `RUN VARIANT RECORD`: RECORD is 1 in
+# the timed rounds, 0 in the warm-ups.
+bench_interleave() {
+    local n=$1 run=$2 round j nv
+    shift 2
+    local variants=("$@")
+    nv=${#variants[@]}
+    for ((round = -2; round < n; round++)); do
+        for ((j = 0; j < nv; j++)); do
+            "$run" "${variants[$(((j + round + 2) % nv))]}" $((round >= 0))
+        done
+    done
+}
+
+# bench_nums "LIST": a space-separated list of numbers, one a line.
+bench_nums() { tr ' ' '\n' <<< "$1" | grep .; }
+
+# Tables: a label column BENCH_LABEL_WIDTH wide, then median, mean, standard
+# deviation, min and max in ms of a list of wall times in microseconds, then
+# any extra columns the caller gives (already formatted).
+BENCH_LABEL_WIDTH=34
+
+bench_table_header() {  # bench_table_header [EXTRA-HEADER...]
+    printf "%-${BENCH_LABEL_WIDTH}s %10s %9s %9s %9s %9s" variant "median ms" "mean ms" "sd ms" "min ms" "max ms"
+    (($# == 0)) || printf ' %9s' "$@"
+    echo
+}
+
+bench_table_row() {  # bench_table_row LABEL "US US ..." [EXTRA...]
+    local label=$1 list=$2
+    shift 2
+    printf "%-${BENCH_LABEL_WIDTH}s %10s %9s %9s %9s %9s" "$label" \
+        "$(us_to_ms "$(bench_nums "$list" | stat_median)")" "$(us_to_ms "$(bench_nums "$list" | stat_mean)")" \
+        "$(us_to_ms "$(bench_nums "$list" | stat_stddev)")" "$(us_to_ms "$(bench_nums "$list" | stat_min)")" \
+        "$(us_to_ms "$(bench_nums "$list" | stat_max)")"
+    (($# == 0)) || printf ' %9s' "$@"
+    echo
+}
+
+# bench_vs "US-A..." "US-B...": A against B, by median and by mean:
+# "median +X ms (ratio R, +Y %), mean +X ms (ratio R, +Y %)".
+bench_vs() {
+    awk -v a="$(bench_nums "$1" | stat_median)" -v b="$(bench_nums "$2" | stat_median)" \
+        -v c="$(bench_nums "$1" | stat_mean)" -v d="$(bench_nums "$2" | stat_mean)" 'BEGIN {
+        printf "median %+.3f ms (ratio %.3f, %+.1f %%), mean %+.3f ms (ratio %.3f, %+.1f %%)",
+            (a - b) / 1000, a / b, (a / b - 1) * 100, (c - d) / 1000, c / d, (c / d - 1) * 100 }'
+}
+
+# bench_target "US-A..." "US-B..." PERCENT: "met" when A's median is less
+# than PERCENT % above B's, else "MISSED".
+bench_target() {
+    awk -v a="$(bench_nums "$1" | stat_median)" -v b="$(bench_nums "$2" | stat_median)" -v p="$3" \
+        'BEGIN {print (a / b - 1 < p / 100) ? "met" : "MISSED"}'
+}
+
+# bench_se_diff "US-A..." "US-B...": about how much the difference of the two
+# medians moves by chance, in ms: its standard error, 1.2533 * sqrt(sdA^2/nA
+# + sdB^2/nB) (the large-sample figure for roughly normal times). A median
+# difference well within it is noise, and so is a target verdict that close
+# to its line.
+bench_se_diff() {
+    awk -v sa="$(bench_nums "$1" | stat_stddev)" -v na="$(bench_nums "$1" | grep -c .)" \
+        -v sb="$(bench_nums "$2" | stat_stddev)" -v nb="$(bench_nums "$2" | grep -c .)" \
+        'BEGIN {printf "%.3f", 1.2533 * sqrt(sa * sa / na + sb * sb / nb) / 1000}'
+}
