@@ -9,7 +9,10 @@ namespace agenthook {
 
 class Log {
 public:
-    Log(std::ostream& err, std::string stage, bool to_syslog);
+    // `program` prefixes every line ("oci-agent-hook", "oci-agent-runtime").
+    Log(std::ostream& err, std::string stage, bool to_syslog, std::string program = "oci-agent-hook");
+    // The line error() writes, without the newline.
+    std::string line(const std::string& message) const;
     void warn(const std::string& message) const;
     void error(const std::string& message) const;
     void info(const std::string& message) const;  // syslog only: start-path details
@@ -18,6 +21,7 @@ private:
     std::ostream& err_;
     std::string stage_;
     bool to_syslog_;
+    std::string program_;
 };
 
 }  // namespace agenthook

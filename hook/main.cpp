@@ -11,6 +11,7 @@
 #include "commands/command.hpp"
 #include "error.hpp"
 #include "log.hpp"
+#include "runtime_args.hpp"
 
 using namespace agenthook;
 
@@ -23,20 +24,49 @@ std::optional<std::string> env(const char* name) {
 
 bool is_hook_stage(Command c) { return c == Command::CreateRuntime || c == Command::Prestart; }
 
+// This binary's own path, for the createRuntime entry spec writers add.
+std::string self_path() {
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf);
+    return n > 0 && static_cast<size_t>(n) < sizeof buf ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+std::string base_name(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CliResult cli = parse_cli(std::vector<std::string>(argv, argv + argc));
+    const std::vector<std::string> args(argv, argv + argc);
+    Environment environment{env("OCI_AGENT_HOOK_CONFIG"), env("AGENT_TMP_SIZE"), env("OCI_AGENT_RUNTIME"), self_path()};
+
+    // The runtime wrapper: the same binary called as oci-agent-runtime takes
+    // runc's command line, not ours.
+    if (!args.empty() && base_name(args[0]) == "oci-agent-runtime") {
+        RuntimeCall call = parse_runtime_call({args.begin() + 1, args.end()});
+        Log log(std::cerr, call.command.empty() ? "runtime" : call.command, true, "oci-agent-runtime");
+        Context ctx{Options{}, environment, std::cin, std::cout, std::cerr, log};
+        try {
+            return run_runtime_wrapper(ctx, args);
+        } catch (const std::exception& e) {
+            log.error(std::string("internal error: ") + e.what());
+            return 1;
+        }
+    }
+
+    CliResult cli = parse_cli(args);
     if (cli.exit_code >= 0) {
         std::cout << cli.output;
         std::cerr << cli.error;
         return cli.exit_code;
     }
     const Options& options = cli.options;
-    Environment environment{env("OCI_AGENT_HOOK_CONFIG"), env("AGENT_TMP_SIZE")};
 
     const bool hook = is_hook_stage(options.command);
-    Log log(std::cerr, command_name(options.command), hook);
+    // podman hides a precreate hook's stderr, runc-less callers a hook's: syslog keeps a trace.
+    Log log(std::cerr, command_name(options.command), hook || options.command == Command::Precreate);
     if (hook) {
         // Inherit nothing from the runtime or the container: no environment,
         // no working directory inside the rootfs.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <regex>
 #include <set>
 
 #include "../oci/json_io.hpp"
@@ -224,7 +225,7 @@ std::optional<std::string> validate_annotation_exclude(const std::string& raw, c
 Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnings) {
     Reader r(source, warnings);
     Policy p;
-    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations"});
+    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match"});
 
     const Json* tmp = r.section(doc, "tmp", {"size", "max_size", "nr_inodes"});
     p.tmp_max_size = r.max_size(tmp, "tmp.max_size", p.tmp_max_size);
@@ -260,6 +261,29 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
                                 "annotations.allow_overrides"))
         p.allow_overrides = v->get<bool>();
     p.exclude_under = r.paths(ann, "exclude_under", "annotations.exclude_under", p.exclude_under);
+
+    const Json* runtime = r.section(doc, "runtime", {"path"});
+    if (const Json* v = r.string_field(runtime, "path", "runtime.path")) {
+        const std::string& path = v->get_ref<const std::string&>();
+        if (path.empty() || path[0] != '/' || oci::has_dotdot_segment(path))
+            r.fail("runtime.path", "\"" + path + "\" must be an absolute path without \"..\"");
+        else p.runtime_path = path;
+    }
+    const Json* match = r.section(doc, "match", {"annotations"});
+    if (const Json* m = r.field(match, "annotations", Json::value_t::object, "object", "match.annotations"))
+        for (const auto& [key, value] : m->items()) {
+            const std::string at = "match.annotations." + key;
+            if (!value.is_string()) {
+                r.fail(at, std::string("expected string (a regex), got ") + value.type_name());
+                continue;
+            }
+            try {
+                std::regex check(value.get<std::string>());
+                p.match_annotations[key] = value.get<std::string>();
+            } catch (const std::regex_error& e) {
+                r.fail(at, "invalid regex \"" + value.get<std::string>() + "\": " + e.what());
+            }
+        }
     r.finish();
     return p;
 }
@@ -274,7 +298,18 @@ Json policy_to_json(const Policy& p) {
                      {"max_size", format_size(p.exclude_max_size)}}},
         {"home", {{"path", p.home_path}, {"uid", p.home_uid}, {"gid", p.home_gid}, {"mode", mode}}},
         {"annotations", {{"allow_overrides", p.allow_overrides}, {"exclude_under", p.exclude_under}}},
+        {"runtime", {{"path", p.runtime_path}}},
+        {"match", {{"annotations", p.match_annotations}}},
     };
+}
+
+bool matches_annotations(const Policy& policy, const Json& annotations) {
+    for (const auto& [key, pattern] : policy.match_annotations) {
+        auto it = annotations.find(key);
+        if (it == annotations.end() || !it->is_string()) return false;
+        if (!std::regex_match(it->get<std::string>(), std::regex(pattern))) return false;
+    }
+    return true;
 }
 
 PolicySource choose_policy_source(const std::optional<std::string>& cli_path,

@@ -3,6 +3,7 @@
 // rules and where the file comes from. Parsing and validation are PURE;
 // load_policy() is the only part that reads a file.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 namespace agenthook {
 
 inline constexpr const char* kDefaultPolicyPath = "/etc/oci-agent-hook/config.json";
+inline constexpr const char* kDefaultRuntimePath = "/usr/sbin/runc";
 
 struct Policy {
     uint64_t tmp_size = uint64_t{512} << 20;
@@ -29,6 +31,12 @@ struct Policy {
     // Where the oci-agent-hook/exclude annotation may add paths: strictly
     // beneath one of these (normalized, validated). Empty: nowhere.
     std::vector<std::string> exclude_under = {"/workspace"};
+    // oci-agent-runtime: the real runtime it hands every command to.
+    std::string runtime_path = kDefaultRuntimePath;
+    // oci-agent-runtime changes only containers whose annotations match all
+    // of these (key -> ECMAScript regex, matched against the whole value).
+    // Empty: every container.
+    std::map<std::string, std::string> match_annotations;
 };
 
 using Warnings = std::vector<std::string>;
@@ -67,6 +75,10 @@ std::optional<std::string> validate_target_path(const std::string& raw, std::str
 // nullopt with the reason in `why`.
 std::optional<std::string> validate_annotation_exclude(const std::string& raw, const Policy& policy,
                                                        std::string& why);
+
+// PURE: whether a container with these annotations (a JSON object) is one
+// the policy's match.annotations selects.
+bool matches_annotations(const Policy& policy, const oci::Json& annotations);
 
 struct PolicySource {
     std::string path;     // the file to read

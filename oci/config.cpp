@@ -71,6 +71,9 @@ void validate_config(const Json& config, const std::string& name) {
     if (auto r = config.find("root"); r != config.end())
         expect_type(*r, "path", Json::value_t::string, "string", name, "root.path");
     expect_type(config, "annotations", Json::value_t::object, "object", name, "annotations");
+    expect_type(config, "hooks", Json::value_t::object, "object", name, "hooks");
+    if (auto h = config.find("hooks"); h != config.end())
+        expect_type(*h, "createRuntime", Json::value_t::array, "array", name, "hooks.createRuntime");
     expect_type(config, "linux", Json::value_t::object, "object", name, "linux");
     if (auto lx = config.find("linux"); lx != config.end()) {
         validate_mappings(*lx, "uidMappings", name);

@@ -6,18 +6,22 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../../oci/json.hpp"
 #include "../cli.hpp"
 #include "../log.hpp"
 #include "../plan.hpp"
 #include "../policy.hpp"
+#include "../registration.hpp"
 
 namespace agenthook {
 
 struct Environment {
     std::optional<std::string> policy_path;  // OCI_AGENT_HOOK_CONFIG
     std::optional<std::string> tmp_size;     // AGENT_TMP_SIZE
+    std::optional<std::string> runtime;      // OCI_AGENT_RUNTIME (the wrapper's real runtime)
+    std::string self_path;                   // this binary, absolute (/proc/self/exe)
 };
 
 struct Context {
@@ -33,6 +37,8 @@ int run_precreate(const Context& ctx);
 int run_rewrite(const Context& ctx);
 int run_check_config(const Context& ctx);
 int run_hook(const Context& ctx);  // createRuntime and prestart
+// oci-agent-runtime: `args` is the runc command line, args[0] included.
+int run_runtime_wrapper(const Context& ctx, const std::vector<std::string>& args);
 
 // Shared steps of the commands that rewrite a config.json.
 Policy load_effective_policy(const Context& ctx);
@@ -43,8 +49,16 @@ struct Rewrite {
     bool changed = false;
 };
 
+// Whether a rewrite also registers this binary at createRuntime (every
+// spec writer does; hook mode, already running, does not).
+enum class Registration { None, Self };
+
 // Validates `config` (named `name` in errors), plans, logs the plan's
 // warnings and returns the rewritten document.
-Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& name, const Policy& policy);
+Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& name, const Policy& policy,
+                     Registration registration);
+
+// The createRuntime entry spec writers add (see registration.hpp).
+HookEntry self_hook(const Context& ctx);
 
 }  // namespace agenthook

@@ -10,13 +10,21 @@ Policy load_effective_policy(const Context& ctx) {
     return policy;
 }
 
-Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& name, const Policy& policy) {
+Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& name, const Policy& policy,
+                     Registration registration) {
     oci::validate_config(config, name);
     Plan plan = make_plan(config, policy, Overrides{ctx.env.tmp_size});
     for (const auto& w : plan.warnings) ctx.log.warn(w);
-    bool changed = false;
+    bool changed = false, added = false;
     oci::Json rewritten = apply_to_spec(std::move(config), plan, &changed);
-    return {std::move(rewritten), std::move(plan), changed};
+    if (registration == Registration::Self) rewritten = register_hook(std::move(rewritten), self_hook(ctx), &added);
+    return {std::move(rewritten), std::move(plan), changed || added};
+}
+
+HookEntry self_hook(const Context& ctx) {
+    PolicySource source = choose_policy_source(ctx.options.config_path, ctx.env.policy_path);
+    return self_hook_entry(ctx.env.self_path, source.explicit_ ? std::optional<std::string>(source.path) : std::nullopt,
+                           ctx.env.tmp_size);
 }
 
 }  // namespace agenthook

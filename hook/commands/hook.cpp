@@ -41,7 +41,7 @@ int run_hook(const Context& ctx) {
     // Hook mode meets the mounts the runtime made from the config it read,
     // so the live plan is judged against that one, not the rewrite.
     oci::Json mounts_made = read_by_runtime;
-    Rewrite r = plan_rewrite(ctx, std::move(read_by_runtime), config_path, policy);
+    Rewrite r = plan_rewrite(ctx, std::move(read_by_runtime), config_path, policy, Registration::None);
 
     LivePlan live = plan_live(state.pid, state.bundle, mounts_made, r.plan);
     auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, kWorkerDeadline);

@@ -1,8 +1,15 @@
 // podman/CRI-O precreate: the runtime has not read the spec yet, so the
 // rewritten spec is the whole job. stdout carries nothing but the JSON.
+//
+// podman throws a precreate hook's stderr away: its user would see only
+// "exit status 1". So when the spec cannot be planned (a bad policy file,
+// say), precreate hands the spec on unchanged but for its own createRuntime
+// entry, and that stage, whose message runc prints, fails closed with the
+// reason.
 #include <istream>
 #include <ostream>
 
+#include "../../oci/config.hpp"
 #include "../../oci/json_io.hpp"
 #include "command.hpp"
 
@@ -10,10 +17,19 @@ namespace agenthook {
 
 int run_precreate(const Context& ctx) {
     const std::string name = "config.json (stdin)";
-    Policy policy = load_effective_policy(ctx);
-    oci::Json config = oci::parse_object(oci::read_bounded(ctx.in, name), name);
-    Rewrite r = plan_rewrite(ctx, std::move(config), name, policy);
-    ctx.out << oci::dump(r.config);
+    const std::string text = oci::read_bounded(ctx.in, name);
+    oci::Json out;
+    try {
+        Policy policy = load_effective_policy(ctx);
+        out = plan_rewrite(ctx, oci::parse_object(text, name), name, policy, Registration::Self).config;
+    } catch (const HookError& e) {
+        // Parsed again rather than copied up front: the failure path pays, not every start.
+        oci::Json config = oci::parse_object(text, name);
+        oci::validate_config(config, name);  // a spec that cannot carry the hook entry fails here
+        ctx.log.error(e.line() + " (the spec goes on unchanged; the createRuntime stage refuses the container)");
+        out = register_hook(std::move(config), self_hook(ctx));
+    }
+    ctx.out << oci::dump(out);
     ctx.out.flush();
     if (!ctx.out) throw HookError("write", "stdout", "write failed");
     return 0;

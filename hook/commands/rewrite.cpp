@@ -12,7 +12,7 @@ int run_rewrite(const Context& ctx) {
     Policy policy = load_effective_policy(ctx);
     oci::Json config = oci::parse_object(oci::read_file_bounded(path), path);
     oci::Json before = ctx.options.dry_run ? config : oci::Json();
-    Rewrite r = plan_rewrite(ctx, std::move(config), path, policy);
+    Rewrite r = plan_rewrite(ctx, std::move(config), path, policy, Registration::Self);
 
     if (ctx.options.dry_run) {
         auto changes = describe_mount_changes(before, r.config);

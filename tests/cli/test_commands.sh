@@ -145,10 +145,30 @@ run /dev/null rewrite --bundle "$WORK/nonexistent"
 check "missing bundle exits 1" [ "$rc" -eq 1 ]
 check "missing bundle message" has "$err" "open: $WORK/nonexistent/config.json: No such file or directory"
 
+# Spec writers register the hook itself at createRuntime, once.
+run "$FIX/runc-spec.json" precreate
+self_entry=$(jq -cn --arg p "$(readlink -f "$BIN")" --arg c "$OCI_AGENT_HOOK_CONFIG" \
+    '{path: $p, args: ["oci-agent-hook", "--config", $c, "createRuntime"], env: []}')
+check "precreate registers the hook at createRuntime" [ "$(jq -c '.hooks.createRuntime' <<< "$out")" = "[$self_entry]" ]
+run "$FIX/podman-precreate.json" precreate
+check "precreate keeps podman's hooks.d createRuntime entry, adds none" \
+    [ "$(jq -c '.hooks.createRuntime' <<< "$out")" = "$(jq -c '.hooks.createRuntime' "$FIX/podman-precreate.json")" ]
+AGENT_TMP_SIZE=64m run "$FIX/runc-spec.json" --config "$WORK/policy.json" precreate
+check "the entry carries --config and AGENT_TMP_SIZE" \
+    [ "$(jq -c '.hooks.createRuntime[0] | [.args, .env]' <<< "$out")" = "[[\"oci-agent-hook\",\"--config\",\"$WORK/policy.json\",\"createRuntime\"],[\"AGENT_TMP_SIZE=64m\"]]" ]
+echo '{"hooks": {"createRuntime": {}}}' > "$WORK/bad-hooks.json"
+run "$WORK/bad-hooks.json" precreate
+check "a hooks.createRuntime that is not an array is refused" has "$err" "hooks.createRuntime: expected array, got object"
+
 # Policy: explicit missing file is an error; check-config lists every problem.
+# precreate cannot show its error (podman drops its stderr): it hands the
+# spec on with only its createRuntime entry, where the error is shown.
 run "$FIX/runc-spec.json" --config "$WORK/missing-policy.json" precreate
-check "missing explicit policy exits 1" [ "$rc" -eq 1 ]
+check "missing explicit policy: precreate exits 0" [ "$rc" -eq 0 ]
 check "missing explicit policy message" has "$err" "load policy: $WORK/missing-policy.json: No such file or directory"
+check "missing explicit policy: mounts unchanged" [ "$(jq -c .mounts <<< "$out")" = "$(jq -c .mounts "$FIX/runc-spec.json")" ]
+check "missing explicit policy: createRuntime entry with that policy" \
+    [ "$(jq -c '.hooks.createRuntime[0].args' <<< "$out")" = "[\"oci-agent-hook\",\"--config\",\"$WORK/missing-policy.json\",\"createRuntime\"]" ]
 echo '{"tmp": {"size": 5, "max_size": "x"}, "exclude": {"paths": ["/a/../b"]}, "bogus": 1}' > "$WORK/bad-policy.json"
 run /dev/null check-config "$WORK/bad-policy.json"
 check "check-config bad exits 1" [ "$rc" -eq 1 ]
@@ -157,8 +177,12 @@ check "check-config lists tmp.max_size" has "$err" "tmp.max_size: invalid size"
 check "check-config lists exclude path" has "$err" 'exclude.paths[0]: "/a/../b" must not contain a ".." segment'
 check "check-config warns unknown key" has "$err" "bogus: unknown key"
 run "$FIX/runc-spec.json" --config "$WORK/bad-policy.json" precreate
-check "bad policy fails closed" [ "$rc" -eq 1 ]
+check "bad policy: precreate passes the spec on to fail closed at createRuntime" \
+    [ "$rc" -eq 0 ] && [ "$(jq -c '.hooks.createRuntime | length' <<< "$out")" = 1 ]
 check "bad policy: one line" one_line "$err"
+check "bad policy: says where it fails" has "$err" "the createRuntime stage refuses the container"
+run "$FIX/runc-spec.json" --config "$WORK/bad-policy.json" rewrite --bundle "$WORK/nonexistent"
+check "bad policy: rewrite fails" [ "$rc" -eq 1 ]
 run /dev/null check-config "$HERE/../../config.json.example"
 check "config.json.example is valid" [ "$rc" -eq 0 ]
 check "config.json.example has no warnings" [ -z "$err" ]

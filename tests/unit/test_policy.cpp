@@ -357,3 +357,29 @@ TEST_CASE("load_policy: missing default file means defaults, missing explicit fi
         CHECK(std::string(e.what()) == "load policy: /nonexistent/oci-agent-hook.json: No such file or directory");
     }
 }
+
+TEST_CASE("runtime.path and match.annotations") {
+    Warnings w;
+    Policy p = parse_policy(oci::Json::parse(R"({"runtime":{"path":"/usr/bin/crun"},
+        "match":{"annotations":{"agent.example/kind":"coder|reviewer","team":".*"}}})"), "p.json", w);
+    CHECK(w.empty());
+    CHECK(p.runtime_path == "/usr/bin/crun");
+    CHECK(p.match_annotations.size() == 2);
+    CHECK(matches_annotations(p, oci::Json{{"agent.example/kind", "coder"}, {"team", ""}}));
+    CHECK_FALSE(matches_annotations(p, oci::Json{{"agent.example/kind", "coders"}, {"team", "x"}}));  // whole value
+    CHECK_FALSE(matches_annotations(p, oci::Json{{"agent.example/kind", "coder"}}));                  // missing key
+    CHECK(matches_annotations(Policy{}, oci::Json::object()));                                          // empty: all
+    CHECK(policy_to_json(p)["runtime"]["path"] == "/usr/bin/crun");
+    CHECK(policy_to_json(Policy{})["runtime"]["path"] == "/usr/sbin/runc");
+
+    for (const char* bad : {R"({"runtime":{"path":"runc"}})", R"({"runtime":{"path":"/usr/../bin/runc"}})",
+                            R"({"runtime":{"path":7}})", R"({"match":{"annotations":{"k":"(unclosed"}}})",
+                            R"({"match":{"annotations":{"k":1}}})", R"({"match":{"annotations":[]}})"}) {
+        CAPTURE(bad);
+        Warnings ww;
+        CHECK_THROWS_AS(parse_policy(oci::Json::parse(bad), "p.json", ww), PolicyError);
+    }
+    Warnings ww;
+    CHECK_THROWS_WITH_AS(parse_policy(oci::Json::parse(R"({"match":{"annotations":{"k":"(x"}}})"), "p.json", ww),
+                         doctest::Contains("match.annotations.k: invalid regex \"(x\""), PolicyError);
+}
