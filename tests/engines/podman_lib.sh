@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # out, rc, PODMAN_CRUN, HOOK are set for the test that sources this
 # Helpers for the podman engine test (test_podman.sh): a private podman
 # (config, storage, hooks.d, locks, events, all under one work directory in
 # /var/tmp), a busybox image built without a registry, and hooks.d entries
@@ -94,7 +95,7 @@ podman_build_image() {
 # hooks_dir NAME PRECREATE_POLICY CREATERUNTIME_POLICY: a hooks.d directory
 # $PODMAN_DIR/NAME holding the two shipped entries, their path rewritten to
 # the built hook, and OCI_AGENT_HOOK_CONFIG=<policy> added to each one's env.
-# Prints the directory.
+# A policy "-" leaves that entry out. Prints the directory.
 hooks_dir() {
     local dir=$PODMAN_DIR/$1 pre=$2 cr=$3 f policy
     mkdir -p "$dir"
@@ -103,6 +104,7 @@ hooks_dir() {
             *precreate.json) policy=$pre ;;
             *) policy=$cr ;;
         esac
+        [ "$policy" = - ] && continue
         jq --arg p "$HOOK" --arg c "$policy" \
             '.hook.path = $p | .hook.env += ["OCI_AGENT_HOOK_CONFIG=" + $c]' "$f" > "$dir/${f##*/}" || return 1
     done

@@ -32,6 +32,10 @@ BAD_BOTH=$(hooks_dir hooks-bad "$BAD" "$BAD") || e2e_skip "cannot write the hook
 # Only the createRuntime entry reads it: what a precreate that passes the
 # spec on when it cannot plan leaves to createRuntime.
 BAD_CR=$(hooks_dir hooks-bad-createruntime "$GOOD" "$BAD") || e2e_skip "cannot write the hooks.d entries"
+# The precreate entry alone: precreate registers the hook at createRuntime
+# itself in the spec it writes.
+PRE_ONLY=$(hooks_dir hooks-precreate-only "$GOOD" -) || e2e_skip "cannot write the hooks.d entries"
+PRE_ONLY_BAD=$(hooks_dir hooks-precreate-only-bad "$BAD" -) || e2e_skip "cannot write the hooks.d entries"
 
 # ---- the shipped hooks.d files ---------------------------------------------
 
@@ -145,7 +149,19 @@ runtime_checks() {
     # shellcheck disable=SC2016
     check "config.json records $NM: one tmpfs, exec,nosuid,nodev,mode=1777" spec_mount_ok "$cfg" "$NM" \
         '(["exec", "nosuid", "nodev", "mode=1777"] - $o == []) and ($o | index("noexec") == null)'
+    check "config.json runs the hook once at createRuntime (the hooks.d entry; precreate adds no second one)" \
+        test "$(jq -c '[.hooks.createRuntime[]? | select(.path | endswith("/oci-agent-hook"))] | length' "$cfg" 2>&1)" = 1
     pm rm -f -t 0 "$name" > /dev/null 2>&1
+
+    # The precreate entry alone: the createRuntime stage it registers in
+    # the spec fixes what a spec cannot (/tmp's mode under runc, the home).
+    prun "$runtime" --rm --hooks-dir "$PRE_ONLY" --user 1000:1000 -- /probe /tmp "$NM" /agent-home
+    check "precreate entry only: the container runs" expect_rc 0
+    check "precreate entry only: /tmp is a noexec tmpfs of 262144k" expect_tmpfs /tmp noexec 262144
+    check "precreate entry only: /tmp mode 1777" expect stat /tmp "directory 1777 0:0"
+    check "precreate entry only: $NM is an exec tmpfs, mode 1777" expect stat "$NM" "directory 1777 0:0"
+    check "precreate entry only: a binary in $NM runs" expect exec "$NM" ok
+    check "precreate entry only: /agent-home owned 1000:1000" expect stat /agent-home "directory 755 1000:1000"
 
     # An invalid policy file, read by both entries: the start must fail
     # closed and the podman user must see why. precreate's stderr is
@@ -157,8 +173,16 @@ runtime_checks() {
     check "invalid policy: the user sees the reason (tmp.max_size)" shows "tmp.max_size"
     check "invalid policy: the user sees the hook's line" shows "oci-agent-hook: createRuntime: validate policy: $BAD: tmp.max_size:"
 
-    # The same failure as precreate will leave it (the spec passed on,
-    # createRuntime fails): today's binary, createRuntime only reads it.
+    # The same with the precreate entry alone: the createRuntime entry it
+    # registers carries the policy file (--config) and fails the same way.
+    prun "$runtime" --rm --hooks-dir "$PRE_ONLY_BAD" -- echo WORKLOAD-RAN
+    said
+    check "invalid policy, precreate entry only: podman run fails" refused
+    check "invalid policy, precreate entry only: the workload never runs" no_workload
+    check "invalid policy, precreate entry only: the user sees the hook's line" shows "oci-agent-hook: createRuntime: validate policy: $BAD: tmp.max_size:"
+
+    # The failure precreate leaves to createRuntime, with precreate itself
+    # succeeding: only the createRuntime entry reads the invalid policy.
     prun "$runtime" --rm --hooks-dir "$BAD_CR" -- echo WORKLOAD-RAN
     said
     check "createRuntime fails: podman run fails" refused
