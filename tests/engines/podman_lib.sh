@@ -48,12 +48,18 @@ graphroot = "$PODMAN_DIR/storage"
 runroot = "$PODMAN_DIR/run"
 EOF
     # default_ulimits: without it podman asks for nofile 1048576 and runc
-    # fails here (no CAP_SYS_RESOURCE; hard limit 20000).
+    # fails where the process lacks CAP_SYS_RESOURCE (hard limit 20000 on
+    # the machines this was written on): ask for no more than our own.
+    local nofile nproc
+    nofile=$(ulimit -Hn)
+    nproc=$(ulimit -Hu)
+    [[ $nofile =~ ^[0-9]+$ ]] && [ "$nofile" -le 1048576 ] || nofile=1048576
+    [[ $nproc =~ ^[0-9]+$ ]] && [ "$nproc" -le 32768 ] || nproc=32768
     cat > "$PODMAN_DIR/containers.conf" << EOF
 [containers]
 netns = "none"
 cgroupns = "host"
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
