@@ -38,7 +38,14 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     app.footer(
         "Environment: AGENT_TMP_SIZE overrides the policy's tmp.size (the annotation\n"
         "oci-agent-hook/tmp-size overrides both when annotations.allow_overrides).\n"
-        "Exit codes: 0 success, 1 failure (one line on stderr naming step, path and reason), 2 usage.");
+        "Exit codes: 0 success, 1 failure (one line on stderr naming step, path and reason), 2 usage.\n"
+        "\n"
+        "Called as oci-agent-runtime (a link to this binary) it is a runtime wrapper for containerd\n"
+        "(runc shim BinaryName, ctr --runc-binary) and Docker (daemon.json runtimes): it takes runc's\n"
+        "command line, rewrites the bundle's config.json on create and run (registering this hook at\n"
+        "createRuntime), then executes the real runtime ($OCI_AGENT_RUNTIME, else the policy's\n"
+        "runtime.path, default /usr/sbin/runc) with the same arguments. CRI pod sandboxes and containers\n"
+        "the policy's match.annotations rejects are left alone; errors go to runc's --log file too.");
 
     auto* precreate = app.add_subcommand(
         "precreate",

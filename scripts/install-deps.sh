@@ -10,6 +10,9 @@ PACKAGES=(
     build-essential cmake pkg-config
     nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev
     runc crun busybox-static jq util-linux procps hyperfine
+    # the engines of the engine tests, and what they build images and talk CRI with
+    podman conmon containerd docker.io umoci
+    python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
 )
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
