@@ -15,6 +15,10 @@
 
 namespace agenthook {
 
+namespace {
+constexpr const char* kHookStderrAnnotation = "run.oci.hooks.stderr";
+}
+
 int run_precreate(const Context& ctx) {
     const std::string name = "config.json (stdin)";
     const std::string text = oci::read_bounded(ctx.in, name);
@@ -27,6 +31,12 @@ int run_precreate(const Context& ctx) {
         oci::Json config = oci::parse_object(text, name);
         oci::validate_config(config, name);  // a spec that cannot carry the hook entry fails here
         ctx.log.error(e.line() + " (the spec goes on unchanged; the createRuntime stage refuses the container)");
+        // crun shows a failing hook only by its exit code, and writes the
+        // hook's stderr to the file this annotation names: its own stderr,
+        // which podman shows. runc ignores it (it prints the stderr itself).
+        oci::Json& annotations = config["annotations"];
+        if (!annotations.is_object()) annotations = oci::Json::object();
+        if (!annotations.contains(kHookStderrAnnotation)) annotations[kHookStderrAnnotation] = "/dev/stderr";
         out = register_hook(std::move(config), self_hook(ctx));
     }
     ctx.out << oci::dump(out);

@@ -181,6 +181,12 @@ check "bad policy: precreate passes the spec on to fail closed at createRuntime"
     [ "$rc" -eq 0 ] && [ "$(jq -c '.hooks.createRuntime | length' <<< "$out")" = 1 ]
 check "bad policy: one line" one_line "$err"
 check "bad policy: says where it fails" has "$err" "the createRuntime stage refuses the container"
+check "bad policy: crun is told to show the hook's stderr" \
+    [ "$(jq -r '.annotations["run.oci.hooks.stderr"]' <<< "$out")" = /dev/stderr ]
+jq '.annotations["run.oci.hooks.stderr"] = "/var/log/x"' "$FIX/runc-spec.json" > "$WORK/own-stderr.json"
+run "$WORK/own-stderr.json" --config "$WORK/bad-policy.json" precreate
+check "bad policy: an annotation already there is kept" \
+    [ "$(jq -r '.annotations["run.oci.hooks.stderr"]' <<< "$out")" = /var/log/x ]
 run "$FIX/runc-spec.json" --config "$WORK/bad-policy.json" rewrite --bundle "$WORK/nonexistent"
 check "bad policy: rewrite fails" [ "$rc" -eq 1 ]
 run /dev/null check-config "$HERE/../../config.json.example"

@@ -18,6 +18,9 @@
 # The runtime wrapper is oci-agent-runtime beside the hook binary;
 # ENGINE_WRAPPER=PATH replaces it (development against a stand-in).
 
+# shellcheck source=tests/engines/engine_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/engine_lib.sh"
+
 CTRD_IMAGE=localhost/bb:latest
 
 # ctrd_init LABEL HOOK: LABEL names the checks in the output (ctr, cri).
@@ -77,16 +80,7 @@ ctrd_start() {
 ctrd() { timeout 120 ctr -a "$CTRD_SOCK" "$@"; }  # ctrd -n NS ...: ctr on the private daemon
 
 # ctrd_shim_pids: the shims this daemon started (by its socket on their command line).
-ctrd_shim_pids() {
-    local f pid args
-    for f in /proc/[0-9]*/cmdline; do
-        pid=${f#/proc/}
-        pid=${pid%/cmdline}
-        args=$( (tr '\0' '\n' < "$f") 2> /dev/null) || continue
-        grep -qxF -- "$CTRD_SOCK" <<< "$args" || continue
-        [ "$(basename "$(head -n 1 <<< "$args")")" = containerd-shim-runc-v2 ] && echo "$pid"
-    done
-}
+ctrd_shim_pids() { containerd_shim_pids "$CTRD_SOCK"; }
 
 ctrd_cleanup() {
     local ns id pid addr socks=()

@@ -41,6 +41,9 @@
 # docker client is /usr/bin/docker (docker.io's, the daemon's version) when
 # it exists, else `docker` on PATH; DOCKER_CLI=PATH replaces it.
 
+# shellcheck source=tests/engines/engine_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/engine_lib.sh"
+
 DOCKER_IMAGE=localhost/bb:latest
 
 # docker_init HOOK
@@ -176,16 +179,7 @@ docker_reload() {
 }
 
 # The shims our containerd started (by its socket on their command line).
-docker_shim_pids() {
-    local f pid args
-    for f in /proc/[0-9]*/cmdline; do
-        pid=${f#/proc/}
-        pid=${pid%/cmdline}
-        args=$( (tr '\0' '\n' < "$f") 2> /dev/null) || continue
-        grep -qxF -- "$CTRD_SOCK" <<< "$args" || continue
-        [ "$(basename "$(head -n 1 <<< "$args")")" = containerd-shim-runc-v2 ] && echo "$pid"
-    done
-}
+docker_shim_pids() { containerd_shim_pids "$CTRD_SOCK"; }
 
 # stop_pid PID: SIGTERM, up to 15 s, then SIGKILL; reaps it.
 stop_pid() {
