@@ -14,9 +14,8 @@
 #       nothing  --runtime runc
 #   podman       `podman --hooks-dir D run --rm --pull never --network none IMAGE true`
 #       hook     hooks.d: oci-agent-hook precreate + oci-agent-hook createRuntime
-#                (scripts/hooks.d/*.json with the path of the built binary
-#                when the repository has them, else the same two entries
-#                written here), "when": {"always": true}
+#                (the repository's scripts/hooks.d/*.json, "when":
+#                {"always": true}, with the path of the built binary)
 #       no-op    hooks.d: /bin/cat at precreate (stdin to stdout), /bin/true
 #                at createRuntime
 #       nothing  an empty hooks dir
@@ -46,17 +45,17 @@
 # the engines, in that order.
 # Needs root, runc, jq, busybox-static; per engine: containerd, ctr,
 # containerd-shim-runc-v2, umoci (containerd); dockerd, docker (Docker, which
-# also needs containerd); podman, conmon (podman). An engine whose tools are
+# also needs containerd); podman, conmon and crun (podman: the engine test's
+# setup, podman_lib.sh, asks for crun too). An engine whose tools are
 # missing is skipped with the reason.
 #
 # Each engine runs in a subshell with its own private directory under
-# /var/tmp (tests/engines/containerd_lib.sh and docker_lib.sh set up the
-# containerd and Docker daemons and images; podman is set up here, with
-# CONTAINERS_CONF, CONTAINERS_STORAGE_CONF and CONTAINERS_REGISTRIES_CONF
-# naming private files); its daemons are stopped by pid and its directory
-# removed when it ends, however it ends. Exit status: 0 when every engine
-# ran or was skipped, 1 when one could not run or the hook did not do its
-# job, 130 when interrupted.
+# /var/tmp, set up by the engine tests' helpers (tests/engines/
+# containerd_lib.sh, docker_lib.sh, podman_lib.sh: private daemons, storage,
+# images); its daemons are stopped by pid and its directory removed when it
+# ends, however it ends. Exit status: 0 when every engine ran or was
+# skipped, 1 when one could not run or the hook did not do its job, 130
+# when interrupted.
 set -uo pipefail   # no -e: the engine helpers check each status themselves
 
 # shellcheck source=tests/bench/lib.sh
@@ -82,6 +81,8 @@ source "$BENCH_ROOT/tests/e2e/functional_lib.sh"
 source "$BENCH_ROOT/tests/engines/containerd_lib.sh"
 # shellcheck source=tests/engines/docker_lib.sh
 source "$BENCH_ROOT/tests/engines/docker_lib.sh"
+# shellcheck source=tests/engines/podman_lib.sh
+source "$BENCH_ROOT/tests/engines/podman_lib.sh"
 
 BENCH_LABEL_WIDTH=47
 VARIANTS=(hook noop plain)
@@ -220,110 +221,43 @@ section_docker() {
 }
 
 # ---- podman: hooks.d ------------------------------------------------------------
-PODMAN_IMAGE=localhost/oah-bench-bb:latest
-
 cmd_podman() {  # cmd_podman VARIANT COMMAND...: sets CMD
     local v=$1
     shift
     CMD=(podman --hooks-dir "$PODMAN_DIR/hooks-$v" run --rm --pull never --network none "$PODMAN_IMAGE" "$@")
 }
 
-# podman_entry FILE STAGE PATH ARG0...: a hooks.d entry (1.0.0 schema).
+# podman_entry FILE STAGE PATH ARG0...: a hooks.d entry (1.0.0 schema) that
+# always runs PATH at STAGE.
 podman_entry() {
     local file=$1 stage=$2 path=$3
     shift 3
-    jq -n --arg stage "$stage" --arg path "$path" --arg policy "$POLICY" '{
+    jq -n --arg stage "$stage" --arg path "$path" '{
         version: "1.0.0",
-        hook: {path: $path, args: $ARGS.positional,
-               env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "OCI_AGENT_HOOK_CONFIG=" + $policy]},
+        hook: {path: $path, args: $ARGS.positional, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
         when: {always: true},
         stages: [$stage]}' --args "$@" > "$file"
 }
 
-podman_bench_cleanup() {
-    if [[ ${PODMAN_READY:-0} == 1 ]]; then
-        timeout 60 podman rm -a -f -t 0 > /dev/null 2>&1
-        timeout 60 podman rmi -a -f > /dev/null 2>&1
-    fi
-    e2e_cleanup
-}
-
 section_podman() {
-    local t0=$SECONDS tool f shipped=("$BENCH_ROOT"/scripts/hooks.d/oci-agent-hook-*.json) origin
+    local t0=$SECONDS
     echo "== podman: podman run --rm --network none of \`true\`, $N runs per variant, interleaved"
-    e2e_init runc "$HOOK"       # private work dir and exit trap; skips (77) unless root, runc, jq
-    for tool in podman conmon; do
-        command -v "$tool" > /dev/null || e2e_skip "$tool not installed (scripts/install-deps.sh)"
-    done
-    [[ -x /bin/busybox ]] || e2e_skip "/bin/busybox not installed (busybox-static)"
-    trap podman_bench_cleanup EXIT
+    # The private podman of the engine test (podman_lib.sh: storage, run
+    # root, temporary files, locks, events, CNI config in its work dir; the
+    # image with /probe; exit trap). It skips (77) without podman, conmon,
+    # runc or crun (the test uses both; this benchmark runs runc only).
+    podman_init "$HOOK"
     POLICY=$E2E_WORK/policy.json
     echo '{}' > "$POLICY"
-    # A private podman as ../shared/RUNTIMES.md describes: storage, run
-    # root, temporary files, locks, events and CNI config in the work dir.
-    PODMAN_DIR=$E2E_WORK/podman
-    mkdir -p "$PODMAN_DIR"/{storage,run,tmp,cni,hooks-hook,hooks-noop,hooks-plain}
-    cat > "$PODMAN_DIR/storage.conf" << EOF
-[storage]
-driver = "overlay"
-graphroot = "$PODMAN_DIR/storage"
-runroot = "$PODMAN_DIR/run"
-EOF
-    # default_ulimits: without it podman asks for nofile 1048576, which runc
-    # cannot set here (no CAP_SYS_RESOURCE).
-    cat > "$PODMAN_DIR/containers.conf" << EOF
-[containers]
-netns = "none"
-cgroupns = "host"
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$PODMAN_DIR/events.log"
-runtime = "runc"
-tmp_dir = "$PODMAN_DIR/tmp"
-image_copy_tmp_dir = "$PODMAN_DIR/tmp"
-lock_type = "file"
-hooks_dir = ["$PODMAN_DIR/hooks-plain"]
-[network]
-network_backend = "cni"
-network_config_dir = "$PODMAN_DIR/cni"
-EOF
-    : > "$PODMAN_DIR/registries.conf"
-    export CONTAINERS_CONF=$PODMAN_DIR/containers.conf
-    export CONTAINERS_STORAGE_CONF=$PODMAN_DIR/storage.conf
-    export CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf
-    export TMPDIR=$PODMAN_DIR/tmp
-    PODMAN_READY=1
-
-    # The hook's entries: the repository's, pointed at the built binary, or
-    # (before they exist) the same two written here. Both get the policy.
-    if [[ -e ${shipped[0]} ]]; then
-        for f in "${shipped[@]}"; do
-            jq --arg p "$HOOK" --arg c "$POLICY" \
-                '.hook.path = $p | .hook.env += ["OCI_AGENT_HOOK_CONFIG=" + $c]' "$f" > "$PODMAN_DIR/hooks-hook/${f##*/}" ||
-                section_fail "cannot rewrite $f"
-        done
-        origin="scripts/hooks.d/*.json, path rewritten"
-    else
-        podman_entry "$PODMAN_DIR/hooks-hook/oci-agent-hook-precreate.json" precreate "$HOOK" oci-agent-hook precreate &&
-            podman_entry "$PODMAN_DIR/hooks-hook/oci-agent-hook-createruntime.json" createRuntime "$HOOK" oci-agent-hook createRuntime ||
-            section_fail "cannot write the hooks.d entries"
-        origin="written here: scripts/hooks.d is not in this tree yet"
-    fi
+    # hook: the shipped scripts/hooks.d entries, path rewritten to the built
+    # binary, the policy in their env; no-op: /bin/cat and /bin/true at the
+    # same stages; nothing: an empty hooks dir.
+    hooks_dir hooks-hook "$POLICY" "$POLICY" > /dev/null || section_fail "cannot write the hooks.d entries"
+    mkdir -p "$PODMAN_DIR/hooks-noop" "$PODMAN_DIR/hooks-plain"
     podman_entry "$PODMAN_DIR/hooks-noop/noop-precreate.json" precreate /bin/cat cat &&
         podman_entry "$PODMAN_DIR/hooks-noop/noop-createruntime.json" createRuntime /bin/true true ||
         section_fail "cannot write the no-op hooks.d entries"
-
-    # The image: scripts/make-bundle.sh's busybox rootfs (/tmp 0755, no
-    # /agent-home) with /probe, imported.
-    "$E2E_ROOT/scripts/make-bundle.sh" "$E2E_WORK/image" > /dev/null &&
-        install_probe "$E2E_WORK/image/rootfs" &&
-        tar -C "$E2E_WORK/image/rootfs" -cf "$E2E_WORK/rootfs.tar" . &&
-        timeout 120 podman import -q "$E2E_WORK/rootfs.tar" "$PODMAN_IMAGE" > /dev/null ||
-        section_fail "cannot build or import the busybox image"
-    rm -rf "$E2E_WORK/image" "$E2E_WORK/rootfs.tar"
-    echo "$(podman --version), $(runc --version | head -n 1); hooks.d entries: $origin; private storage in $E2E_WORK; set up in $((SECONDS - t0)) s"
+    echo "$(podman --version), $(runc --version | head -n 1); hooks.d entries: scripts/hooks.d/$(cd "$PODMAN_DIR/hooks-hook" && echo *.json | sed 's/ /, /g'); private storage and image in $E2E_WORK; set up in $((SECONDS - t0)) s"
     LABEL=([hook]="hooks.d: oci-agent-hook precreate+createRuntime" [noop]="hooks.d: /bin/cat + /bin/true"
         [plain]="no hooks (an empty hooks dir)")
     ENGINE_CMD=cmd_podman
