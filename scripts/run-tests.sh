@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Set up and run every test on a fresh Debian 12 machine, as root: installs
-# the dependencies, builds, then runs the unit tests, the command tests and
-# the end-to-end tests on real runc and crun containers through CTest.
-# End-to-end tests may not skip here (E2E_REQUIRED=1): a skip is a failure.
+# the dependencies, builds, then runs the unit tests, the command tests,
+# the end-to-end tests on real runc and crun containers and the engine tests
+# (podman, containerd with ctr and CRI, Docker) through CTest.
+# End-to-end and engine tests may not skip here (E2E_REQUIRED=1): a skip is
+# a failure.
 #
 # Usage: scripts/run-tests.sh [extra ctest arguments, e.g. -R e2e_runc]
 set -euo pipefail
