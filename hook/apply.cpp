@@ -68,7 +68,7 @@ DirFacts as_container_sees(DirFacts f, const IdMaps& maps) {
 // plan ends up inside the hook's own fresh tmpfs: nothing there to judge.
 bool in_hook_tmpfs(const std::vector<TmpfsOp>& tmpfs, std::size_t before, const std::string& path) {
     for (std::size_t j = 0; j < before && j < tmpfs.size(); ++j)
-        if (oci::is_at_or_under(path, tmpfs[j].target) && path != tmpfs[j].target) return true;
+        if (oci::is_strict_ancestor(tmpfs[j].target, path)) return true;
     return false;
 }
 
@@ -144,7 +144,8 @@ struct TmpfsStep {
 
 std::string relative_to(const std::string& target, const std::string& path) { return path.substr(target.size()); }
 
-TmpfsStep survey_tmpfs(Run& run, const std::vector<MountInfo>& table, std::size_t i) {
+TmpfsStep survey_tmpfs(Run& run, std::size_t i) {
+    const auto& table = run.view.table;
     TmpfsStep s;
     s.op = &run.plan.tmpfs[i];
     const TmpfsOp& op = *s.op;
@@ -254,7 +255,8 @@ void require_changeable(const MountIdentity& holder, const DirFacts& f, const Ho
                             ", or a home it creates");
 }
 
-HomeStep survey_home(Run& run, const std::vector<MountInfo>& table) {
+HomeStep survey_home(Run& run) {
+    const auto& table = run.view.table;
     const HomeOp& op = run.plan.home;
     HomeStep s;
     s.in_hook_tmpfs = in_hook_tmpfs(run.plan.tmpfs, run.plan.tmpfs.size(), op.path);
@@ -343,8 +345,8 @@ std::vector<std::string> apply(const LivePlan& plan, Sys& sys) {
     // Every refusal that can be known before acting is raised here, for
     // every target, before the first directory is made or mount is moved.
     std::vector<TmpfsStep> steps;
-    for (std::size_t i = 0; i < plan.tmpfs.size(); ++i) steps.push_back(survey_tmpfs(run, run.view.table, i));
-    HomeStep home = survey_home(run, run.view.table);
+    for (std::size_t i = 0; i < plan.tmpfs.size(); ++i) steps.push_back(survey_tmpfs(run, i));
+    HomeStep home = survey_home(run);
 
     std::vector<std::string> log;
     for (auto& s : steps) act_tmpfs(run, s, log);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "../oci/mount.hpp"
+
 namespace agenthook {
 
 namespace {
@@ -34,9 +36,8 @@ bool under_recursive_read_only(const MountView& view, const MountInfo& m) {
 
 std::optional<std::string> inside_rootfs(const std::string& rootfs_path, const std::string& kernel_path) {
     if (kernel_path == rootfs_path) return "/";
-    std::string prefix = rootfs_path == "/" ? "/" : rootfs_path + "/";
-    if (kernel_path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
-    return kernel_path.substr(prefix.size() - 1);  // from the slash that ends the prefix
+    if (!oci::is_strict_ancestor(rootfs_path, kernel_path)) return std::nullopt;
+    return rootfs_path == "/" ? kernel_path : kernel_path.substr(rootfs_path.size());
 }
 
 MountIdentity identify_mount(const MountView& view, uint64_t mnt_id, const DevIno& root, bool read_only_now) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "../oci/mount.hpp"
+
 namespace agenthook {
 
 namespace {
@@ -99,19 +101,15 @@ const MountInfo* find_mount(const std::vector<MountInfo>& table, uint64_t mnt_id
 
 std::vector<const MountInfo*> visible_children(const std::vector<MountInfo>& table, uint64_t parent_id,
                                                std::string_view dir) {
-    std::string prefix(dir);
-    if (prefix.empty() || prefix.back() != '/') prefix += '/';
-    auto strictly_under = [](const std::string& path, const std::string& ancestor_slash) {
-        return path.size() > ancestor_slash.size() && path.compare(0, ancestor_slash.size(), ancestor_slash) == 0;
-    };
+    const std::string at = oci::normalize_destination(dir);
     std::vector<const MountInfo*> children;
     for (const auto& m : table)
-        if (m.parent_id == parent_id && m.mnt_id != parent_id && strictly_under(m.mount_point, prefix))
+        if (m.parent_id == parent_id && m.mnt_id != parent_id && oci::is_strict_ancestor(at, m.mount_point))
             children.push_back(&m);
     std::vector<const MountInfo*> visible;
     for (const MountInfo* c : children) {
         bool covered = std::any_of(children.begin(), children.end(), [&](const MountInfo* o) {
-            return o != c && strictly_under(c->mount_point, o->mount_point + "/");
+            return o != c && oci::is_strict_ancestor(o->mount_point, c->mount_point);
         });
         if (!covered) visible.push_back(c);
     }
