@@ -8,7 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential cmake pkg-config
-    nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev
+    nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev libtoml11-dev
     runc crun busybox-static jq util-linux procps hyperfine
     # the engines of the engine tests, and what they build images and talk CRI with
     podman conmon containerd docker.io umoci
