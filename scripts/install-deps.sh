@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
     # build
     build-essential cmake pkg-config
-    nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev
+    nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev libtoml11-dev
     # the end-to-end tests: runtimes, the sample image, the tools the scripts use
     runc crun busybox-static jq util-linux
     # the engines of the engine tests, and what they build images and talk CRI with
