@@ -97,10 +97,39 @@ std::vector<std::pair<std::vector<std::string>, Value>> handler_leaves(const Tar
 
 Value stock_runtime() { return Value(Table{{"runtime_type", Value(kRuncV2)}}); }
 
+void emit_comments(std::string& out, const Value& v) {
+    for (const auto& c : v.comments()) out += "#" + c + "\n";
+}
+
+// Plain values first (a header's keys must come before its subtables), then
+// each subtable under its own header.
+void emit_table(std::string& out, const Table& table, std::vector<std::string>& keys) {
+    for (const auto& [k, v] : table) {
+        if (v.is_table()) continue;
+        emit_comments(out, v);
+        out += toml_key(k) + " = " + show(v) + "\n";
+    }
+    for (const auto& [k, v] : table) {
+        if (!v.is_table()) continue;
+        keys.push_back(k);
+        out += "\n";
+        emit_comments(out, v);
+        out += "[" + join(keys) + "]\n";
+        emit_table(out, v.as_table(), keys);
+        keys.pop_back();
+    }
+}
+
+// toml11's own formatter turns a table that fits its line width into an
+// inline table (`cni = {bin_dir = ...}`), which changes the shape of a file
+// written with [sections], as containerd's are; here every table keeps a
+// header of its own, values are written by toml11.
 std::string serialize(const Value& doc) {
-    std::string s = toml::format(doc);
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s + "\n";
+    std::string out;
+    std::vector<std::string> keys;
+    emit_comments(out, doc);
+    emit_table(out, doc.as_table(), keys);
+    return out;
 }
 
 bool empty_table(const Value& v) { return v.is_table() && v.as_table().empty(); }

@@ -164,6 +164,16 @@ TEST_CASE("containerd: set-as-default, conflicts, no runtimes table, new file, v
     FileChange nu = containerd_uninstall(n.content, "c.toml", target());
     CHECK(at(nu.content, kRt).empty());
     CHECK(at(nu.content, {"plugins", "io.containerd.grpc.v1.cri", "cni", "bin_dir"}) == "/usr/lib/cni");
+    // Tables keep their [section] shape (toml11's formatter would inline a
+    // short one as `cni = {...}`), and comments attached to values stay.
+    std::string commented = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n# where CNI plugins live\n"
+                            "bin_dir = \"/usr/lib/cni\"\n";
+    FileChange sc = containerd_install(commented, "c.toml", target());
+    CHECK(sc.content.find("[plugins.\"io.containerd.grpc.v1.cri\".cni]\n# where CNI plugins live\nbin_dir = \"/usr/lib/cni\"\n") !=
+          std::string::npos);
+    CHECK(sc.content.find("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.agent.options]\nBinaryName = ") !=
+          std::string::npos);
+    CHECK(sc.content.find("= {") == std::string::npos);
 
     FileChange created = containerd_install(std::nullopt, "c.toml", target());
     CHECK(created.action == A::Create);
