@@ -57,14 +57,14 @@ std::string default_dir(Engine e) {
 // What to do after a change, per engine.
 std::string restart_advice(Engine e, bool installing) {
     switch (e) {
-        case Engine::Containerd: return "restart containerd to load it: systemctl restart containerd";
+        case Engine::Containerd: return "restart containerd to load the change: systemctl restart containerd";
         case Engine::Docker:
             // dockerd rereads runtimes and default-runtime on SIGHUP, but a
             // default-runtime key removed from daemon.json is not reset then.
             return installing ? "reload dockerd to load it (SIGHUP): systemctl reload docker"
                               : "restart dockerd to drop it: systemctl restart docker";
         case Engine::Podman: return "nothing to restart: podman reads hooks.d on every command";
-        case Engine::Crio: return "nothing to restart: CRI-O watches its hooks directories";
+        case Engine::Crio: return "nothing to restart: CRI-O watches the hooks directories it reads";
         case Engine::Runc:
         case Engine::Crun: return "nothing to restart: the bundle's next container runs the hook";
     }
@@ -188,11 +188,14 @@ int run_install(const Context& ctx) {
     }
     if (!any) {
         ctx.out << (installing ? "already installed" : "not installed") << ": nothing to change\n";
-        return 0;
-    }
-    if (!o.dry_run) {
+    } else if (!o.dry_run) {
         for (const auto& c : changes) verify_written(engine, c);
         ctx.out << restart_advice(engine, installing) << "\n";
+    }
+    // Every install run says it, also a repeated one: the files are useless
+    // to CRI-O until crio.conf names their directory.
+    if (installing && engine == Engine::Crio) {
+        if (auto note = install::crio_hooks_dir_note(o.config_dir.value_or(default_dir(engine)))) ctx.out << *note << "\n";
     }
     return 0;
 }

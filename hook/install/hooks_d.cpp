@@ -37,4 +37,12 @@ FileChange hooks_d_uninstall(const std::optional<std::string>& existing, const s
     throw HookError("uninstall", path, "differs from what install writes (edited since, or another --hook-path or --config): not removed");
 }
 
+std::optional<std::string> crio_hooks_dir_note(const std::string& dir) {
+    std::string d = dir;
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    if (d == kCrioDefaultHooksDir) return std::nullopt;
+    return std::string("CRI-O reads only the directories in crio.conf's hooks_dir (default ") + kCrioDefaultHooksDir +
+           "): add " + d + " to it and restart crio, or install with --config-dir " + kCrioDefaultHooksDir;
+}
+
 }  // namespace agenthook::install

@@ -84,6 +84,11 @@ for e in podman crio; do
     "$BIN" uninstall --engine "$e" --config-dir "$WORK/$e.d" > /dev/null
     cycle "$e" "$WORK/$e.d" gone --engine "$e" --config-dir "$WORK/$e.d"
 done
+# CRI-O reads crio.conf's hooks_dir only (default /usr/share/containers/oci/hooks.d): install says so.
+run install --engine crio --config-dir "$WORK/crio.d" --dry-run
+check "crio: install tells to list the directory in crio.conf's hooks_dir" has "$out" "CRI-O reads only the directories in crio.conf's hooks_dir (default /usr/share/containers/oci/hooks.d): add $WORK/crio.d to it"
+run install --engine podman --config-dir "$WORK/podman.d" --dry-run
+check "podman: no hooks_dir line (podman reads /etc/containers/oci/hooks.d too)" [ "$rc" -eq 0 ] && ! has "$out" "hooks_dir"
 echo '{"other": true}' > "$WORK/podman.d/oci-agent-hook-precreate.json"
 run install --engine podman --config-dir "$WORK/podman.d"
 check "podman: a different existing file is refused, one line" [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "oci-agent-hook: install: install: $WORK/podman.d/oci-agent-hook-precreate.json: exists with other content"

@@ -2,8 +2,10 @@
 # shellcheck disable=SC2034 # out, rc, PODMAN_CRUN, HOOK are set for the test that sources this
 # Helpers for the podman engine test (test_podman.sh): a private podman
 # (config, storage, hooks.d, locks, events, all under one work directory in
-# /var/tmp), a busybox image built without a registry, and hooks.d entries
-# made from the shipped scripts/hooks.d files. Source it after
+# /var/tmp), a busybox image built without a registry, and hooks.d entries:
+# the hooks_dir of containers.conf gets what `oci-agent-hook install --engine
+# podman` writes (podman_install), the variants a case needs are made from the
+# shipped scripts/hooks.d files (hooks_dir). Source it after
 # tests/e2e/lib.sh and tests/e2e/functional_lib.sh, then call
 # podman_init HOOK-BINARY.
 #
@@ -112,6 +114,13 @@ hooks_dir() {
     done
     echo "$dir"
 }
+
+# podman_install [OPTIONS], podman_uninstall [OPTIONS]: `oci-agent-hook
+# install|uninstall --engine podman` into $PODMAN_DIR/hooks.d (the hooks_dir
+# of containers.conf) for the hook under test; prints what it printed,
+# returns its status.
+podman_install() { "$HOOK" install --engine podman --config-dir "$PODMAN_DIR/hooks.d" --hook-path "$HOOK" "$@" 2>&1; }
+podman_uninstall() { "$HOOK" uninstall --engine podman --config-dir "$PODMAN_DIR/hooks.d" --hook-path "$HOOK" "$@" 2>&1; }
 
 # prun RUNTIME [podman run options] -- IMAGE-ARGS...: `podman run` of
 # $PODMAN_IMAGE with no network and no pull under RUNTIME (runc or the path

@@ -221,6 +221,17 @@ TEST_CASE("hooks.d: content from the embedded templates; create, identical, conf
     CHECK(error_of([] { hooks_d_uninstall(std::string("{}"), "h", "x"); }).find("not removed") != std::string::npos);
 }
 
+TEST_CASE("crio: a hooks.d directory other than CRI-O's default needs crio.conf's hooks_dir") {
+    auto note = crio_hooks_dir_note("/etc/containers/oci/hooks.d");
+    REQUIRE(note);
+    CHECK(note->find("crio.conf's hooks_dir (default /usr/share/containers/oci/hooks.d)") != std::string::npos);
+    CHECK(note->find("add /etc/containers/oci/hooks.d to it") != std::string::npos);
+    CHECK(note->find("--config-dir /usr/share/containers/oci/hooks.d") != std::string::npos);
+    CHECK(crio_hooks_dir_note("/srv/hooks/")->find("add /srv/hooks to it") != std::string::npos);
+    CHECK_FALSE(crio_hooks_dir_note("/usr/share/containers/oci/hooks.d"));
+    CHECK_FALSE(crio_hooks_dir_note("/usr/share/containers/oci/hooks.d/"));
+}
+
 TEST_CASE("bundle: the createRuntime entry added once and removed exactly") {
     HookEntry e = self_hook_entry("/usr/bin/oci-agent-hook", std::nullopt, std::nullopt);
     const std::string spec = R"({"ociVersion":"1.0.2","hooks":{"prestart":[{"path":"/x"}]}})";
