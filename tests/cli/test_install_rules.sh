@@ -5,11 +5,12 @@
 # as a relative symlink, the hooks.d entries naming the configured bindir,
 # the man page, README.md and config.json.example.
 #
-# Usage: test_install_rules.sh CMAKE BUILD-DIR SOURCE-DIR
+# Usage: test_install_rules.sh CMAKE BUILD-DIR SOURCE-DIR PREFIX BINDIR DATADIR MANDIR DOCDIR
+#   PREFIX .. DOCDIR: CMAKE_INSTALL_PREFIX and the GNUInstallDirs of the build
+#   (relative to the prefix, as configured)
 set -u
-CMAKE=${1:?usage: test_install_rules.sh CMAKE BUILD-DIR SOURCE-DIR}
-BUILD=${2:?build dir}
-SRC=${3:?source dir}
+[ $# -eq 8 ] || { echo "usage: $0 CMAKE BUILD-DIR SOURCE-DIR PREFIX BINDIR DATADIR MANDIR DOCDIR"; exit 2; }
+CMAKE=$1 BUILD=$2 SRC=$3 prefix=$4 bindir=$5 datadir=$6 mandir=$7 docdir=$8
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 passed=0 failed=0
@@ -20,13 +21,6 @@ check() {  # check NAME CONDITION-COMMAND...
     else failed=$((failed + 1)); echo "FAIL $name"; fi
 }
 
-cache() { sed -n "s/^$1:[A-Z]*=//p" "$BUILD/CMakeCache.txt"; }
-prefix=$(cache CMAKE_INSTALL_PREFIX)
-bindir=$(cache CMAKE_INSTALL_BINDIR)
-datadir=$(cache CMAKE_INSTALL_DATADIR)
-mandir=$(cache CMAKE_INSTALL_MANDIR)
-docdir=$(cache CMAKE_INSTALL_DOCDIR)
-if [ -z "$prefix" ] || [ -z "$bindir" ]; then echo "FAIL $BUILD/CMakeCache.txt: no install dirs"; exit 1; fi
 case $bindir in /*) full_bindir=$bindir ;; *) full_bindir=$prefix/$bindir ;; esac
 
 # The expected tree below the prefix: PATH TYPE (f file, l symlink).
@@ -43,10 +37,12 @@ EOF
 
 same() { [ "$1" = "$2" ] || { diff <(echo "$1") <(echo "$2") | sed 's/^/     /'; return 1; }; }
 
-# installed TREE ROOT LABEL: the checks on one install; ROOT is where the
-# prefix's contents landed, TREE the temporary directory all must stay in.
+# installed TREE ROOT LABEL [DESTDIR]: the checks on one install; ROOT is
+# where the prefix's contents landed, TREE the temporary directory all must
+# stay in. The install manifest (which names DESTDIR-less paths) must name
+# exactly the files in TREE: cmake wrote nothing anywhere else.
 installed() {
-    local tree=$1 root=$2 label=$3 outside f got rel
+    local tree=$1 root=$2 label=$3 destdir=${4:-} f got rel
     rel=${root#"$tree"}
     rel=${rel#/}
     check "$label: exactly the expected files below the prefix" \
@@ -54,8 +50,8 @@ installed() {
     check "$label: nothing else in $tree" \
         same "$(cd "$tree" && find . ! -type d -printf '%P\n' | sort)" \
         "$(cut -d' ' -f1 <<< "$expected" | sed "s|^|${rel:+$rel/}|" | sort)"
-    outside=$(grep -v "^$tree/" "$BUILD/install_manifest.txt")
-    check "$label: the install manifest names only paths in $tree" [ -z "$outside" ]
+    check "$label: the install manifest names exactly the files in $tree" \
+        same "$(sed "s|^|$destdir|" "$BUILD/install_manifest.txt" | sort)" "$(find "$tree" ! -type d | sort)"
     check "$label: oci-agent-runtime is the relative symlink oci-agent-hook" \
         [ "$(readlink "$root/$bindir/oci-agent-runtime")" = oci-agent-hook ]
     check "$label: the installed binary runs (--version)" \
@@ -79,7 +75,7 @@ installed "$WORK/prefix" "$WORK/prefix" "--prefix"
 
 DESTDIR=$WORK/destdir "$CMAKE" --install "$BUILD" > "$WORK/log" 2>&1 ||
     { echo "FAIL DESTDIR= cmake --install:"; cat "$WORK/log"; exit 1; }
-installed "$WORK/destdir" "$WORK/destdir$prefix" "DESTDIR"
+installed "$WORK/destdir" "$WORK/destdir$prefix" "DESTDIR" "$WORK/destdir"
 
 echo "install rules: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
