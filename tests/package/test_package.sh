@@ -161,7 +161,8 @@ check "dpkg -i exits 0" [ "$rc" -eq 0 ]
 check "dpkg -s: install ok installed" [ "$(dpkg-query -W -f '${Status}' oci-agent-hook)" = "install ok installed" ]
 check "oci-agent-hook on PATH is /usr/bin/oci-agent-hook" [ "$(command -v oci-agent-hook)" = /usr/bin/oci-agent-hook ]
 check "oci-agent-hook --version from PATH: oci-agent-hook $version" [ "$(oci-agent-hook --version)" = "oci-agent-hook $version" ]
-check "oci-agent-hook check-config accepts the installed policy" oci-agent-hook check-config /etc/oci-agent-hook/config.json > /dev/null
+policy_ok() { oci-agent-hook check-config /etc/oci-agent-hook/config.json > /dev/null; }
+check "oci-agent-hook check-config accepts the installed policy" policy_ok
 
 for runtime in runc "$PODMAN_CRUN"; do
     label=${runtime##*/}
