@@ -10,13 +10,8 @@
 # Usage: test_hardening.sh PATH-TO-oci-agent-hook
 set -u
 BIN=${1:?usage: test_hardening.sh PATH-TO-oci-agent-hook}
-passed=0 failed=0
-
-check() {  # check NAME CONDITION-COMMAND...
-    local name=$1; shift
-    if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 for tool in readelf objdump; do
     command -v "$tool" > /dev/null || { echo "FAIL $tool not installed (Debian package: binutils)"; exit 1; }
@@ -45,5 +40,4 @@ calls=$(objdump -d -C --no-show-raw-insn "$BIN" | awk '
 check "stack protector: our functions call __stack_chk_fail" grep -qE ' __stack_chk_fail(@plt)?$' <<< "$calls"
 check "_FORTIFY_SOURCE: our functions call a __*_chk function" grep -qE ' __[a-z0-9_]+_chk(@plt)?$' <<< "$calls"
 
-echo "hardening: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish "hardening"

@@ -13,13 +13,8 @@ set -u
 CMAKE=$1 BUILD=$2 SRC=$3 prefix=$4 bindir=$5 datadir=$6 mandir=$7 docdir=$8
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-passed=0 failed=0
-
-check() {  # check NAME CONDITION-COMMAND...
-    local name=$1; shift
-    if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 case $bindir in /*) full_bindir=$bindir ;; *) full_bindir=$prefix/$bindir ;; esac
 
@@ -34,8 +29,6 @@ $docdir/config.json.example f
 $mandir/man8/oci-agent-hook.8 f
 EOF
 )
-
-same() { [ "$1" = "$2" ] || { diff <(echo "$1") <(echo "$2") | sed 's/^/     /'; return 1; }; }
 
 # installed TREE ROOT LABEL [DESTDIR]: the checks on one install; ROOT is
 # where the prefix's contents landed, TREE the temporary directory all must
@@ -77,5 +70,4 @@ DESTDIR=$WORK/destdir "$CMAKE" --install "$BUILD" > "$WORK/log" 2>&1 ||
     { echo "FAIL DESTDIR= cmake --install:"; cat "$WORK/log"; exit 1; }
 installed "$WORK/destdir" "$WORK/destdir$prefix" "DESTDIR" "$WORK/destdir"
 
-echo "install rules: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish "install rules"
