@@ -16,8 +16,8 @@
 
 # podman_init HOOK: checks what the test needs (or skips, see e2e_skip), makes
 # the private podman in $E2E_WORK and the image $PODMAN_IMAGE. Sets HOOK,
-# PODMAN_CRUN (the crun runtime to hand podman: crun itself on a cgroup v2
-# only host, scripts/crun-hybrid on a hybrid or v1 host).
+# PODMAN_CRUN (the crun runtime to hand podman: scripts/crun-hybrid, which
+# runs crun on a cgroup v2 only host and on a hybrid one).
 podman_init() {
     HOOK=$(realpath -m -- "$1")
     [ "$(id -u)" = 0 ] || e2e_skip "the podman test needs root (rootful podman, real containers)"
@@ -27,14 +27,10 @@ podman_init() {
         command -v "$tool" > /dev/null || e2e_skip "$tool not installed (Debian package: $tool)"
     done
     [ -x /bin/busybox ] || e2e_skip "/bin/busybox not installed (Debian package: busybox-static)"
-    # crun 1.8.1 refuses hybrid cgroups: there, scripts/crun-hybrid gives it
-    # a private cgroup2 /sys/fs/cgroup. On a cgroup v2 only host the cgroup2
-    # mount is already there (mounting it again fails): use crun as is.
-    if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-        PODMAN_CRUN=$(command -v crun)
-    else
-        PODMAN_CRUN=$E2E_ROOT/scripts/crun-hybrid
-    fi
+    # crun 1.8.1 refuses hybrid cgroups: scripts/crun-hybrid then gives it a
+    # private cgroup2 /sys/fs/cgroup; on a cgroup v2 only host it runs crun
+    # as it is.
+    PODMAN_CRUN=$E2E_ROOT/scripts/crun-hybrid
 
     E2E_WORK=$(mktemp -d /var/tmp/oci-agent-hook-podman.XXXXXX)
     chmod 0755 "$E2E_WORK"
