@@ -35,6 +35,7 @@ CliResult parse_cli(const std::vector<std::string>& args);
 // The stage name used in messages ("precreate", "createRuntime", ...).
 const char* command_name(Command c);
 
-inline constexpr const char* kVersion = "0.1.0";
+// project(VERSION) in CMakeLists.txt, the one place the version is written.
+inline constexpr const char* kVersion = OCI_AGENT_HOOK_VERSION;
 
 }  // namespace agenthook

@@ -53,6 +53,11 @@ EOF
     nproc=$(ulimit -Hu)
     [[ $nofile =~ ^[0-9]+$ ]] && [ "$nofile" -le 1048576 ] || nofile=1048576
     [[ $nproc =~ ^[0-9]+$ ]] && [ "$nproc" -le 32768 ] || nproc=32768
+    # PODMAN_DEFAULT_HOOKS_DIRS=1 (the package test): no hooks_dir, so podman
+    # reads its default dirs, /usr/share/containers/oci/hooks.d and
+    # /etc/containers/oci/hooks.d.
+    local hooks_line="hooks_dir = [\"$PODMAN_DIR/hooks.d\"]"
+    [ "${PODMAN_DEFAULT_HOOKS_DIRS:-0}" = 1 ] && hooks_line=
     cat > "$PODMAN_DIR/containers.conf" << EOF
 [containers]
 netns = "none"
@@ -66,7 +71,7 @@ runtime = "runc"
 tmp_dir = "$PODMAN_DIR/tmp"
 image_copy_tmp_dir = "$PODMAN_DIR/tmp"
 lock_type = "file"
-hooks_dir = ["$PODMAN_DIR/hooks.d"]
+$hooks_line
 [network]
 network_backend = "cni"
 network_config_dir = "$PODMAN_DIR/cni"
