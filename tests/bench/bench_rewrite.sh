@@ -44,18 +44,7 @@ DRY_RUNS=${BENCH_DRY_RUN_RUNS:-3}
 SPEC=$BENCH_ROOT/tests/fixtures/runc-spec.json
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "BENCH_RUNS must be a positive number"
 
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/oah-bench-rewrite.XXXXXX")
-cleanup() {
-    if [[ ${BENCH_KEEP:-0} = 1 ]]; then echo "kept $WORK"; else rm -rf -- "$WORK"; fi
-}
-trap cleanup EXIT
-bench_build_timeit "$WORK"
-
-# A fixed policy (the shipped example), so that neither /etc nor the
-# environment changes what is measured.
-POLICY=$WORK/policy.json
-cp -- "$BENCH_ROOT/config.json.example" "$POLICY"
-unset OCI_AGENT_HOOK_CONFIG AGENT_TMP_SIZE
+bench_work rewrite
 
 # ---- spec generation --------------------------------------------------------
 GEN='

@@ -39,6 +39,23 @@ bench_build_timeit() {
     "$cc" -O2 -Wall -o "$TIMEIT" "$BENCH_DIR/timeit.c" || bench_die "cannot compile timeit.c"
 }
 
+# bench_work NAME: a work directory $WORK (removed at exit unless
+# BENCH_KEEP=1), timeit built in it ($TIMEIT), and a fixed policy, the
+# shipped example, in $POLICY, so that neither /etc nor the environment
+# changes what is measured.
+bench_work() {
+    WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/oah-bench-$1.XXXXXX")
+    trap bench_cleanup EXIT
+    bench_build_timeit "$WORK"
+    POLICY=$WORK/policy.json
+    cp -- "$BENCH_ROOT/config.json.example" "$POLICY"
+    unset OCI_AGENT_HOOK_CONFIG AGENT_TMP_SIZE
+}
+
+bench_cleanup() {
+    if [[ ${BENCH_KEEP:-0} = 1 ]]; then echo "kept $WORK"; else rm -rf -- "$WORK"; fi
+}
+
 # Statistics over numbers on stdin, one a line.
 stat_median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 stat_mean() { awk '{s += $1} END {if (NR) printf "%.6g\n", s / NR}'; }
