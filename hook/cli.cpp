@@ -14,6 +14,8 @@ const char* command_name(Command c) {
         case Command::CheckConfig: return "check-config";
         case Command::CreateRuntime: return "createRuntime";
         case Command::Prestart: return "prestart";
+        case Command::Install: return "install";
+        case Command::Uninstall: return "uninstall";
         case Command::None: break;
     }
     return "oci-agent-hook";
@@ -63,6 +65,33 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         "live container's mount namespace, verify them, then record them in the bundle's config.json");
     auto* prestart = app.add_subcommand("prestart", "OCI hook, prestart stage: same as createRuntime");
 
+    std::string config_dir, hook_path;
+    auto install_options = [&](CLI::App* sub) {
+        sub->add_option("--engine", o.engine, "runc, crun, podman, crio, containerd or docker")
+            ->required()
+            ->check(CLI::IsMember({"runc", "crun", "podman", "crio", "containerd", "docker"}));
+        sub->add_option("--config-dir", config_dir,
+                        "the engine's configuration directory (default: /etc/docker for daemon.json,\n"
+                        "/etc/containerd for config.toml, /etc/containers/oci/hooks.d for podman and crio)");
+        sub->add_option("--bundle", o.bundle, "runc/crun only (required there): the bundle whose config.json gets the hook");
+        sub->add_option("--runtime-name", o.runtime_name, "containerd runtime handler / Docker runtime name (default: agent)");
+        sub->add_flag("--set-as-default", o.set_as_default,
+                      "containerd default_runtime_name / Docker default-runtime becomes this runtime");
+        sub->add_option("--hook-path", hook_path,
+                        "absolute path of oci-agent-hook to register (default: this binary);\n"
+                        "the wrapper is oci-agent-runtime in the same directory");
+        sub->add_flag("--dry-run", o.dry_run, "print the exact change; write nothing");
+    };
+    auto* install = app.add_subcommand(
+        "install",
+        "register the hook with an engine, idempotently: podman/crio hooks.d files, a containerd runtime\n"
+        "handler, a Docker runtime, or the createRuntime entry of a runc/crun bundle; then verify the\n"
+        "binaries, the policy and the engine's config, and say what to restart");
+    install_options(install);
+    auto* uninstall = app.add_subcommand(
+        "uninstall", "remove exactly what install added (same options as install)");
+    install_options(uninstall);
+
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     if (!reversed.empty()) reversed.pop_back();  // argv[0]
     try {
@@ -83,6 +112,23 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         if (!check_file.empty()) o.check_file = check_file;
     } else if (*create_runtime) o.command = Command::CreateRuntime;
     else if (*prestart) o.command = Command::Prestart;
+    else if (*install || *uninstall) {
+        o.command = *install ? Command::Install : Command::Uninstall;
+        if (!config_dir.empty()) o.config_dir = config_dir;
+        if (!hook_path.empty()) o.hook_path = hook_path;
+        const bool bundle_engine = o.engine == "runc" || o.engine == "crun";
+        std::string problem;
+        if (bundle_engine && o.bundle.empty()) problem = "--bundle is required for --engine " + o.engine;
+        else if (!bundle_engine && !o.bundle.empty()) problem = "--bundle is only for --engine runc or crun";
+        else if (bundle_engine && o.config_dir) problem = "--config-dir is not for --engine " + o.engine + " (use --bundle)";
+        else if (o.runtime_name.empty() || o.runtime_name.find_first_of(". \t\"'") != std::string::npos)
+            problem = "--runtime-name must be non-empty, without dots, spaces or quotes";
+        else if (o.hook_path && (*o.hook_path)[0] != '/') problem = "--hook-path must be absolute";
+        if (!problem.empty()) {
+            result.exit_code = 2;
+            result.error = std::string("oci-agent-hook: ") + command_name(o.command) + ": " + problem + "\n";
+        }
+    }
     else {
         result.output = app.help();
         result.exit_code = 2;

@@ -7,13 +7,18 @@
 
 namespace agenthook {
 
-enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart };
+enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Install, Uninstall };
 
 struct Options {
     Command command = Command::None;
     std::optional<std::string> config_path;  // --config
-    std::string bundle;                      // rewrite --bundle
-    bool dry_run = false;                    // rewrite --dry-run
+    std::string bundle;                      // rewrite --bundle, install --bundle
+    bool dry_run = false;                    // rewrite/install/uninstall --dry-run
+    std::string engine;                      // install --engine (validated: runc crun podman crio containerd docker)
+    std::optional<std::string> config_dir;   // install --config-dir
+    std::string runtime_name = "agent";      // install --runtime-name
+    bool set_as_default = false;             // install --set-as-default
+    std::optional<std::string> hook_path;    // install --hook-path
     std::optional<std::string> check_file;   // check-config [FILE]
     bool version = false;
 };

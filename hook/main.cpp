@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
             case Command::CheckConfig: return run_check_config(ctx);
             case Command::CreateRuntime:
             case Command::Prestart: return run_hook(ctx);
+            case Command::Install:
+            case Command::Uninstall: return run_install(ctx);
             case Command::None: break;
         }
     } catch (const HookError& e) {

@@ -87,11 +87,12 @@ struct TempFile {
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& content) {
-    struct stat original {};
-    if (::stat(path.c_str(), &original) != 0) throw sys_error("stat", path, errno);
-    if (!S_ISREG(original.st_mode)) throw HookError("write", path, "not a regular file");
+namespace {
 
+// `original`: the mode and owner to give the new file; nullptr: a new file
+// with `create_mode` and the caller's owner.
+void replace_atomic(const std::string& path, const std::string& content, const struct stat* original,
+                    unsigned create_mode) {
     std::string dir = dir_of(path);
     std::string templ = dir + "/." + base_of(path) + ".oci-agent-hook.XXXXXX";
     Fd fd(::mkostemp(templ.data(), O_CLOEXEC));
@@ -99,8 +100,8 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     TempFile temp{templ};
 
     if (!agenthook::write_fully(fd.get(), content)) throw sys_error("write", templ, errno);
-    if (::fchmod(fd.get(), original.st_mode & 07777) != 0) throw sys_error("chmod", templ, errno);
-    if (::fchown(fd.get(), original.st_uid, original.st_gid) != 0) throw sys_error("chown", templ, errno);
+    if (::fchmod(fd.get(), original ? original->st_mode & 07777 : create_mode) != 0) throw sys_error("chmod", templ, errno);
+    if (original && ::fchown(fd.get(), original->st_uid, original->st_gid) != 0) throw sys_error("chown", templ, errno);
     if (::fsync(fd.get()) != 0) throw sys_error("fsync", templ, errno);
     fd.reset();
     if (::rename(templ.c_str(), path.c_str()) != 0) throw sys_error("rename", path, errno);
@@ -109,6 +110,26 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     // The rename is durable only once the directory entry is on disk.
     Fd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dirfd.valid()) ::fsync(dirfd.get());
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+    struct stat original {};
+    if (::stat(path.c_str(), &original) != 0) throw sys_error("stat", path, errno);
+    if (!S_ISREG(original.st_mode)) throw HookError("write", path, "not a regular file");
+    replace_atomic(path, content, &original, 0);
+}
+
+void write_or_create_file_atomic(const std::string& path, const std::string& content, unsigned create_mode) {
+    struct stat original {};
+    if (::stat(path.c_str(), &original) != 0) {
+        if (errno != ENOENT) throw sys_error("stat", path, errno);
+        replace_atomic(path, content, nullptr, create_mode);
+        return;
+    }
+    if (!S_ISREG(original.st_mode)) throw HookError("write", path, "not a regular file");
+    replace_atomic(path, content, &original, 0);
 }
 
 }  // namespace oci

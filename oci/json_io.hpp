@@ -37,5 +37,8 @@ std::string dump(const Json& doc);
 // original's mode and owner, fsync, rename, fsync of the directory. On any
 // failure the original is untouched and the temporary file is removed.
 void write_file_atomic(const std::string& path, const std::string& content);
+// The same, but a missing `path` is created (mode `create_mode`, owned by
+// the caller) instead of being an error.
+void write_or_create_file_atomic(const std::string& path, const std::string& content, unsigned create_mode);
 
 }  // namespace oci

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# Install the build and test dependencies of oci-agent-hook on Debian 12.
-# Idempotent: when every package is already installed it does nothing
-# (no apt-get update). Must run as root.
+# Install what building oci-agent-hook and running its tests need on Debian
+# 12 (the benchmarks install their own extra tools). Idempotent: when every
+# package is already installed it does nothing (no apt-get update). Must run
+# as root.
 #
 # Usage: scripts/install-deps.sh [-h|--help]
 set -euo pipefail
 
 PACKAGES=(
+    # build
     build-essential cmake pkg-config
-    nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev
-    runc crun busybox-static jq util-linux procps hyperfine
+    nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev libtoml11-dev
+    # the end-to-end tests: runtimes, the sample image, the tools the scripts use
+    runc crun busybox-static jq util-linux
     # the engines of the engine tests, and what they build images and talk CRI with
     podman conmon containerd docker.io umoci
-    python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
+    # (grpc_tools brings its own protoc)
+    python3-grpcio python3-grpc-tools python3-protobuf
 )
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 
@@ -25,23 +29,4 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 
-# A package counts as present only when dpkg reports it fully installed.
-# One dpkg-query call for all of them (unknown packages print nothing).
-installed=" $(dpkg-query -W -f='${Package}:${db:Status-Status} ' "${PACKAGES[@]}" 2>/dev/null || true) "
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-    [[ $installed == *" $pkg:installed "* ]] || missing+=("$pkg")
-done
-
-if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "install-deps.sh: all ${#PACKAGES[@]} packages already installed"
-    exit 0
-fi
-
-echo "install-deps.sh: missing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-echo "install-deps.sh: apt-get update"
-apt-get update
-echo "install-deps.sh: apt-get install ${missing[*]}"
-apt-get install -y --no-install-recommends "${missing[@]}"
-echo "install-deps.sh: done"
+exec "$(dirname "$0")/ensure-packages.sh" "${PACKAGES[@]}"

@@ -188,7 +188,8 @@ jq --argjson args "$args_json" \
   | .process.user.uid = $uid
   | .process.user.gid = $gid
   | .root.readonly = ($readonly == 1)
-  # No cgroup settings: crun runs with --cgroup-manager=disabled here.
+  # No cgroup settings: on a hybrid host scripts/crun-hybrid runs crun with
+  # --cgroup-manager=disabled, which cannot honour them.
   | del(.linux.resources, .linux.cgroupsPath)
   | .mounts += $mounts
   | if $hooks == {} then . else .hooks = $hooks end

@@ -4,7 +4,9 @@
 # the end-to-end tests on real runc and crun containers and the engine tests
 # (podman, containerd with ctr and CRI, Docker) through CTest.
 # End-to-end and engine tests may not skip here (E2E_REQUIRED=1): a skip is
-# a failure.
+# a failure. Works on cgroup v2 only hosts (the Debian 12 default) and on
+# hybrid ones: scripts/crun-hybrid looks at /sys/fs/cgroup and runs crun the
+# way that host needs.
 #
 # Usage: scripts/run-tests.sh [extra ctest arguments, e.g. -R e2e_runc]
 set -euo pipefail

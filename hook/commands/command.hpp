@@ -37,6 +37,7 @@ int run_precreate(const Context& ctx);
 int run_rewrite(const Context& ctx);
 int run_check_config(const Context& ctx);
 int run_hook(const Context& ctx);  // createRuntime and prestart
+int run_install(const Context& ctx);  // install and uninstall
 // oci-agent-runtime: `args` is the runc command line, args[0] included.
 int run_runtime_wrapper(const Context& ctx, const std::vector<std::string>& args);
 

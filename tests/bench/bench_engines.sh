@@ -70,7 +70,7 @@ N=${2:-20}
 [[ -x $BUILD_DIR/oci-agent-runtime ]] || bench_die "$BUILD_DIR/oci-agent-runtime not built (cmake --build $BUILD_DIR)"
 for tool in runc jq; do command -v "$tool" > /dev/null || bench_die "$tool not installed (scripts/install-deps.sh)"; done
 [[ -x /usr/sbin/runc ]] || bench_die "/usr/sbin/runc missing: the no-op wrapper and oci-agent-runtime's default runtime.path"
-unset OCI_AGENT_HOOK_CONFIG OCI_AGENT_RUNTIME AGENT_TMP_SIZE ENGINE_WRAPPER
+unset OCI_AGENT_HOOK_CONFIG OCI_AGENT_RUNTIME AGENT_TMP_SIZE
 
 # The engine tests' helpers (they need E2E_ROOT, check, install_probe...).
 # shellcheck source=tests/e2e/lib.sh

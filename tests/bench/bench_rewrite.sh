@@ -37,6 +37,10 @@ case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}
 [[ $# -le 1 ]] || bench_die "usage: ${0##*/} [BUILD_DIR]"
 bench_find_hook "${1:-}"
 command -v jq > /dev/null || bench_die "jq not installed"
+# valgrind (callgrind's instruction counts) is the benchmark's own extra
+# tool, not a test dependency: install it here (as root) or do without.
+"$BENCH_ROOT/scripts/ensure-packages.sh" --quiet valgrind ||
+    echo "note: valgrind not installed; the callgrind instruction counts are left out" >&2
 
 RUNS=${BENCH_RUNS:-11}
 SIZES=${BENCH_SIZES:-"10 1000 10000"}

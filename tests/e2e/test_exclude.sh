@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Functional end-to-end test: excluded paths (user story 3). Each one is a
+# Functional end-to-end test: excluded paths (docs/USER-STORIES.md, story 3). Each one is a
 # tmpfs of mode 1777, exec (still nosuid,nodev), that the agent (uid 1000) can
 # write to and run binaries from; under a bind-mounted /workspace it is
 # mounted after the bind, so it is visible at its place, and the host

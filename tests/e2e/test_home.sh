@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Functional end-to-end test: the agent's home (user story 4). /agent-home is
+# Functional end-to-end test: the agent's home (docs/USER-STORIES.md, story 4). /agent-home is
 # a directory owned by 1000:1000, mode 755, that the agent (uid 1000) can
 # write to: when the image lacks it, when the image has it root-owned 0700,
 # and when a volume is mounted there.
@@ -53,7 +53,7 @@ check "image home root 0700: no mount was put at $HOME_DIR" expect_mount_count "
 # The hook chowns the directory it finds at /agent-home, which is the host
 # directory of the volume: after the run the host directory is owned
 # 1000:1000, mode 755. That is expected (the agent must be able to write to
-# its home, user story 4), and checked below so that a change is noticed.
+# its home, docs/USER-STORIES.md story 4), and checked below so that a change is noticed.
 host_home=$E2E_WORK/host-home
 mkdir -m 0700 "$host_home"
 echo "from the volume" > "$host_home/notes"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Functional end-to-end test: /tmp as the agent (uid 1000) sees it (user
+# Functional end-to-end test: /tmp as the agent (uid 1000) sees it (docs/USER-STORIES.md,
 # story 1): a tmpfs, always noexec,nosuid,nodev, mode 1777, of the size the
 # operator chose (policy file, AGENT_TMP_SIZE, annotation), whatever /tmp the
 # bundle itself asked for.

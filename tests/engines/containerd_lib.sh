@@ -15,8 +15,11 @@
 # shim sockets in /run/containerd/s: each one this daemon's shims used is
 # removed by name (from the bundles' `address` files).
 #
-# The runtime wrapper is oci-agent-runtime beside the hook binary;
-# ENGINE_WRAPPER=PATH replaces it (development against a stand-in).
+# The runtime wrapper is oci-agent-runtime beside the hook binary: what
+# `oci-agent-hook install --engine containerd --hook-path HOOK` registers as
+# a CRI handler's BinaryName (test_cri.sh gets its handler that way, merged
+# into the private config.toml), and what test_containerd.sh hands
+# `ctr run --runc-binary` (ctr selects no handler).
 
 # shellcheck source=tests/engines/engine_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/engine_lib.sh"
@@ -31,9 +34,9 @@ ctrd_init() {
     for tool in containerd ctr containerd-shim-runc-v2 umoci; do
         command -v "$tool" > /dev/null || e2e_skip "$tool not installed (scripts/install-deps.sh)"
     done
-    WRAPPER=${ENGINE_WRAPPER:-$(dirname "$HOOK")/oci-agent-runtime}
+    WRAPPER=$(dirname "$HOOK")/oci-agent-runtime
     [ -x "$WRAPPER" ] || e2e_skip "runtime wrapper $WRAPPER not built"
-    WRAPPER=$(cd "$(dirname "$WRAPPER")" && pwd)/$(basename "$WRAPPER")
+    CTRD_CONF=$E2E_WORK/config.toml
     CTRD_SOCK=$E2E_WORK/containerd.sock
     CTRD_RUNC_ROOT=$E2E_WORK/runc
     POLICY=$E2E_WORK/policy.json
@@ -41,11 +44,13 @@ ctrd_init() {
     trap ctrd_cleanup EXIT
 }
 
-# ctrd_start [CRI-TOML]: writes config.toml and starts containerd. With no
-# argument the CRI plugin is disabled; otherwise CRI-TOML is appended (the
-# [plugins."io.containerd.grpc.v1.cri"] tables). Waits until it answers.
-ctrd_start() {
-    local cri=${1:-} conf=$E2E_WORK/config.toml i
+# ctrd_config [CRI-TOML]: writes the private $CTRD_CONF (root, state,
+# sockets, opt dir under $E2E_WORK). With no argument the CRI plugin is
+# disabled; otherwise CRI-TOML is appended (the
+# [plugins."io.containerd.grpc.v1.cri"] tables). A copy stays in
+# $CTRD_CONF.private.
+ctrd_config() {
+    local cri=${1:-}
     {
         echo 'version = 2'
         echo "root = \"$E2E_WORK/root\""
@@ -60,8 +65,27 @@ ctrd_start() {
         echo '[plugins."io.containerd.internal.v1.opt"]'
         echo "  path = \"$E2E_WORK/opt\""
         [ -z "$cri" ] || printf '%s\n' "$cri"
-    } > "$conf"
-    OCI_AGENT_HOOK_CONFIG=$POLICY containerd --config "$conf" > "$E2E_WORK/containerd.log" 2>&1 &
+    } > "$CTRD_CONF" && cp "$CTRD_CONF" "$CTRD_CONF.private"
+}
+
+# ctrd_install [OPTIONS], ctrd_uninstall [OPTIONS]: `oci-agent-hook
+# install|uninstall --engine containerd` on $CTRD_CONF for the hook under
+# test (the policy named, so install validates the test's); prints what it
+# printed, returns its status.
+ctrd_install() { "$HOOK" install --engine containerd --config-dir "$E2E_WORK" --hook-path "$HOOK" --config "$POLICY" "$@" 2>&1; }
+ctrd_uninstall() { "$HOOK" uninstall --engine containerd --config-dir "$E2E_WORK" --hook-path "$HOOK" --config "$POLICY" "$@" 2>&1; }
+
+# toml_json FILE: the TOML file as JSON with sorted keys (Debian's python
+# 3.11 tomllib), to compare configs by meaning, not layout.
+toml_json() {
+    /usr/bin/python3 -c 'import json, sys, tomllib
+print(json.dumps(tomllib.load(open(sys.argv[1], "rb")), sort_keys=True, indent=1))' "$1"
+}
+
+# ctrd_run: starts containerd on $CTRD_CONF; waits until it answers.
+ctrd_run() {
+    local i
+    OCI_AGENT_HOOK_CONFIG=$POLICY containerd --config "$CTRD_CONF" > "$E2E_WORK/containerd.log" 2>&1 &
     CTRD_PID=$!
     for i in $(seq 1 100); do
         ctr -a "$CTRD_SOCK" version > /dev/null 2>&1 && return 0
@@ -76,6 +100,9 @@ ctrd_start() {
     tail -n 20 "$E2E_WORK/containerd.log"
     return 1
 }
+
+# ctrd_start [CRI-TOML]: ctrd_config, then ctrd_run.
+ctrd_start() { ctrd_config "$@" && ctrd_run; }
 
 ctrd() { timeout 120 ctr -a "$CTRD_SOCK" "$@"; }  # ctrd -n NS ...: ctr on the private daemon
 
@@ -216,13 +243,6 @@ expect_no_spec_tmp() {  # expect_no_spec_tmp CONFIG: no mount at /tmp at all
     got=$(jq -c '[.mounts[] | select(.destination == "/tmp")]' "$1")
     [ "$got" = "[]" ] && return 0
     echo "     $1: /tmp mounts: $got"
-    return 1
-}
-
-# expect_jq FILE FILTER: the jq FILTER is true on FILE.
-expect_jq() {
-    jq -e "$2" "$1" > /dev/null 2>&1 && return 0
-    echo "     $1: not true: $2"
     return 1
 }
 

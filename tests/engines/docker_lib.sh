@@ -36,9 +36,13 @@
 # runc root are stopped too, then whatever is still mounted under the
 # private directory is unmounted before it is removed (lib.sh).
 #
-# The runtime wrapper is oci-agent-runtime beside the hook binary;
-# ENGINE_WRAPPER=PATH replaces it (development against a stand-in). The
-# docker client is /usr/bin/docker (docker.io's, the daemon's version) when
+# daemon.json is made the way an operator would: the private keys above are
+# written first, then `oci-agent-hook install --engine docker` (the hook under
+# test, --config-dir $E2E_WORK) merges its runtime into that file, so a real
+# dockerd proves both the entry install writes and that the merge kept every
+# other key. The runtime is the one install registers: oci-agent-runtime
+# beside the hook binary (a stand-in wrapper goes beside a stand-in hook).
+# The docker client is /usr/bin/docker (docker.io's, the daemon's version) when
 # it exists, else `docker` on PATH; DOCKER_CLI=PATH replaces it.
 
 # shellcheck source=tests/engines/engine_lib.sh
@@ -62,13 +66,14 @@ docker_init() {
             DOCKER_CLI=$(command -v docker) || e2e_skip "docker client not installed (docker.io)"
         fi
     fi
-    WRAPPER=${ENGINE_WRAPPER:-$(dirname "$HOOK")/oci-agent-runtime}
+    WRAPPER=$(dirname "$HOOK")/oci-agent-runtime   # what install registers
     [ -x "$WRAPPER" ] || e2e_skip "runtime wrapper $WRAPPER not built"
-    WRAPPER=$(cd "$(dirname "$WRAPPER")" && pwd)/$(basename "$WRAPPER")
+    DOCKER_RUNTIME=agent        # the runtime name install registers by default
     POLICY=$E2E_WORK/policy.json
     DOCKER_SOCK=$E2E_WORK/docker.sock
     DOCKER_EXEC_ROOT=$E2E_WORK/exec
     DOCKER_CONF=$E2E_WORK/daemon.json
+    DOCKER_CONF_PRIVATE=$E2E_WORK/daemon.json.private   # the test's own keys, for the uninstall check
     CTRD_DIR=$E2E_WORK/containerd
     CTRD_SOCK=$CTRD_DIR/containerd.sock
     export DOCKER_HOST=unix://$DOCKER_SOCK
@@ -95,11 +100,11 @@ docker_host_paths() {
 
 dk() { timeout 120 "$DOCKER_CLI" "$@"; }   # the docker client on the private daemon
 
-# docker_daemon_json [EXTRA-JQ]: writes daemon.json; EXTRA-JQ (a jq filter)
-# edits it, e.g. '. + {"default-runtime": "agent"}'.
+# docker_daemon_json: writes daemon.json with the test's private keys only
+# (no runtime: install adds it), and a copy in $DOCKER_CONF_PRIVATE.
 docker_daemon_json() {
     jq -n --arg w "$E2E_WORK" --arg sock "$DOCKER_SOCK" --arg exec "$DOCKER_EXEC_ROOT" \
-        --arg ctrd "$CTRD_SOCK" --arg wrapper "$WRAPPER" '{
+        --arg ctrd "$CTRD_SOCK" '{
         "data-root": ($w + "/data"),
         "exec-root": $exec,
         "pidfile": ($w + "/docker.pid"),
@@ -110,9 +115,28 @@ docker_daemon_json() {
         "bridge": "none",
         "storage-driver": "overlay2",
         "exec-opts": ["native.cgroupdriver=cgroupfs"],
-        "log-level": "info",
-        "runtimes": {"agent": {"path": $wrapper}}
-    }' | jq "${1:-.}" > "$DOCKER_CONF.new" && mv "$DOCKER_CONF.new" "$DOCKER_CONF"
+        "log-level": "info"
+    }' > "$DOCKER_CONF_PRIVATE" && cp "$DOCKER_CONF_PRIVATE" "$DOCKER_CONF"
+}
+
+# docker_install [OPTIONS], docker_uninstall [OPTIONS]: `oci-agent-hook
+# install|uninstall --engine docker` on $DOCKER_CONF, for the hook under test
+# (the policy is named so install validates the test's, not the host's);
+# prints what it printed, returns its status.
+# shellcheck disable=SC2120 # test_docker.sh passes options
+docker_install() { "$HOOK" install --engine docker --config-dir "$E2E_WORK" --hook-path "$HOOK" --config "$POLICY" "$@" 2>&1; }
+docker_uninstall() { "$HOOK" uninstall --engine docker --config-dir "$E2E_WORK" --hook-path "$HOOK" --config "$POLICY" "$@" 2>&1; }
+
+# docker_conf_is_private: daemon.json holds exactly the private keys again
+# (compared as JSON: key order and layout aside).
+docker_conf_is_private() {
+    local got want
+    got=$(jq -S . "$DOCKER_CONF" 2>&1)
+    want=$(jq -S . "$DOCKER_CONF_PRIVATE")
+    [ "$got" = "$want" ] && return 0
+    echo "     $DOCKER_CONF differs from the private keys:"
+    diff <(echo "$want") <(echo "$got") | sed 's/^/     /'
+    return 1
 }
 
 # docker_start: starts our containerd (with the policy in its environment),
@@ -144,7 +168,11 @@ EOF
         fi
         sleep 0.1
     done
-    docker_daemon_json
+    docker_daemon_json || return 1
+    if ! DOCKER_INSTALL_OUT=$(docker_install); then
+        echo "oci-agent-hook install --engine docker failed: $DOCKER_INSTALL_OUT"
+        return 1
+    fi
     # No OCI_AGENT_HOOK_CONFIG here: the policy must come through containerd.
     env -u OCI_AGENT_HOOK_CONFIG dockerd --config-file "$DOCKER_CONF" > "$E2E_WORK/dockerd.log" 2>&1 &
     DOCKERD_PID=$!
@@ -162,12 +190,14 @@ EOF
     return 1
 }
 
-# docker_reload EXTRA-JQ: rewrites daemon.json (see docker_daemon_json) and
-# sends dockerd SIGHUP; waits until `docker info` shows the default runtime
-# the new file names (runc when none).
+# docker_reload [EXTRA-JQ]: sends dockerd SIGHUP (after editing daemon.json
+# with the jq filter EXTRA-JQ, if given); waits until `docker info` shows the
+# default runtime the file names (runc when none).
 docker_reload() {
     local want i
-    docker_daemon_json "$1"
+    if [ -n "${1:-}" ]; then
+        jq "$1" "$DOCKER_CONF" > "$DOCKER_CONF.new" && mv "$DOCKER_CONF.new" "$DOCKER_CONF" || return 1
+    fi
     want=$(jq -r '."default-runtime" // "runc"' "$DOCKER_CONF")
     kill -HUP "$DOCKERD_PID"
     for i in $(seq 1 100); do

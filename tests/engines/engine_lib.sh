@@ -2,6 +2,16 @@
 # Helpers every engine test shares. Sourced by containerd_lib.sh and
 # docker_lib.sh.
 
+# expect_jq FILE [JQ-OPTIONS...] FILTER: the jq FILTER (the last argument) is
+# true on FILE.
+expect_jq() {
+    local file=$1
+    shift
+    jq -e "$@" "$file" > /dev/null 2>&1 && return 0
+    echo "     $file: not true: ${*: -1}"
+    return 1
+}
+
 # containerd_shim_pids SOCKET: the runc shims a containerd listening on
 # SOCKET started (its address is on their command line), one pid a line.
 containerd_shim_pids() {

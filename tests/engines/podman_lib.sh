@@ -2,8 +2,10 @@
 # shellcheck disable=SC2034 # out, rc, PODMAN_CRUN, HOOK are set for the test that sources this
 # Helpers for the podman engine test (test_podman.sh): a private podman
 # (config, storage, hooks.d, locks, events, all under one work directory in
-# /var/tmp), a busybox image built without a registry, and hooks.d entries
-# made from the shipped scripts/hooks.d files. Source it after
+# /var/tmp), a busybox image built without a registry, and hooks.d entries:
+# the hooks_dir of containers.conf gets what `oci-agent-hook install --engine
+# podman` writes (podman_install), the variants a case needs are made from the
+# shipped scripts/hooks.d files (hooks_dir). Source it after
 # tests/e2e/lib.sh and tests/e2e/functional_lib.sh, then call
 # podman_init HOOK-BINARY.
 #
@@ -16,8 +18,8 @@
 
 # podman_init HOOK: checks what the test needs (or skips, see e2e_skip), makes
 # the private podman in $E2E_WORK and the image $PODMAN_IMAGE. Sets HOOK,
-# PODMAN_CRUN (the crun runtime to hand podman: crun itself on a cgroup v2
-# only host, scripts/crun-hybrid on a hybrid or v1 host).
+# PODMAN_CRUN (the crun runtime to hand podman: scripts/crun-hybrid, which
+# runs crun on a cgroup v2 only host and on a hybrid one).
 podman_init() {
     HOOK=$(realpath -m -- "$1")
     [ "$(id -u)" = 0 ] || e2e_skip "the podman test needs root (rootful podman, real containers)"
@@ -27,14 +29,10 @@ podman_init() {
         command -v "$tool" > /dev/null || e2e_skip "$tool not installed (Debian package: $tool)"
     done
     [ -x /bin/busybox ] || e2e_skip "/bin/busybox not installed (Debian package: busybox-static)"
-    # crun 1.8.1 refuses hybrid cgroups: there, scripts/crun-hybrid gives it
-    # a private cgroup2 /sys/fs/cgroup. On a cgroup v2 only host the cgroup2
-    # mount is already there (mounting it again fails): use crun as is.
-    if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-        PODMAN_CRUN=$(command -v crun)
-    else
-        PODMAN_CRUN=$E2E_ROOT/scripts/crun-hybrid
-    fi
+    # crun 1.8.1 refuses hybrid cgroups: scripts/crun-hybrid then gives it a
+    # private cgroup2 /sys/fs/cgroup; on a cgroup v2 only host it runs crun
+    # as it is.
+    PODMAN_CRUN=$E2E_ROOT/scripts/crun-hybrid
 
     E2E_WORK=$(mktemp -d /var/tmp/oci-agent-hook-podman.XXXXXX)
     chmod 0755 "$E2E_WORK"
@@ -116,6 +114,13 @@ hooks_dir() {
     done
     echo "$dir"
 }
+
+# podman_install [OPTIONS], podman_uninstall [OPTIONS]: `oci-agent-hook
+# install|uninstall --engine podman` into $PODMAN_DIR/hooks.d (the hooks_dir
+# of containers.conf) for the hook under test; prints what it printed,
+# returns its status.
+podman_install() { "$HOOK" install --engine podman --config-dir "$PODMAN_DIR/hooks.d" --hook-path "$HOOK" "$@" 2>&1; }
+podman_uninstall() { "$HOOK" uninstall --engine podman --config-dir "$PODMAN_DIR/hooks.d" --hook-path "$HOOK" "$@" 2>&1; }
 
 # prun RUNTIME [podman run options] -- IMAGE-ARGS...: `podman run` of
 # $PODMAN_IMAGE with no network and no pull under RUNTIME (runc or the path

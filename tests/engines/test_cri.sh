@@ -4,6 +4,14 @@
 # wrapper oci-agent-runtime; a Kubernetes RuntimeClass names it) that passes
 # the pod annotations oci-agent-hook/* into the specs (pod_annotations).
 #
+# The handler is what `oci-agent-hook install --engine containerd` writes,
+# merged into the test's private config.toml (its root, state, sockets, the
+# CRI plugin's settings, and the handler's runc Root, written first): the
+# merged file must keep every private key, `containerd config dump` must
+# read it, and containerd must run on it. At the end `uninstall` must give
+# back the private file (compared as parsed TOML: install rewrites it
+# through toml11, keys sorted).
+#
 # A private containerd with the CRI plugin (restrict_oom_score_adj, needed
 # where the process lacks CAP_SYS_RESOURCE; sandbox_image = the busybox image
 # built here, whose default command sleeps; no CNI: the pod uses the host's
@@ -53,12 +61,10 @@ cri_toml="[plugins.\"io.containerd.grpc.v1.cri\"]
       runtime_type = \"io.containerd.runc.v2\"
       [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]
         Root = \"$CTRD_RUNC_ROOT\"
-    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.agent]
-      runtime_type = \"io.containerd.runc.v2\"
-      pod_annotations = [\"oci-agent-hook/*\"]
-      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.agent.options]
-        BinaryName = \"$WRAPPER\"
-        Root = \"$CTRD_RUNC_ROOT\""
+    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.agent.options]
+      Root = \"$CTRD_RUNC_ROOT\""
+# What install adds to that handler (it keeps options.Root, the test's).
+AGENT='.plugins."io.containerd.grpc.v1.cri".containerd.runtimes.agent'
 
 cri() { timeout 120 "$PY" "$here/cri/cri_client.py" --socket "$CTRD_SOCK" --stubs "$STUBS" "$@"; }
 pods=()
@@ -74,7 +80,38 @@ cri_cleanup() {  # pods first (their containers go with them), then the daemon
 trap cri_cleanup EXIT
 
 out=""
-check "containerd starts (private config, CRI plugin, handler agent)" ctrd_start "$cri_toml"
+check "the private config.toml is written" ctrd_config "$cri_toml"
+
+# ---- the handler from install ------------------------------------------------
+out=$(ctrd_install)
+sed 's/^/     /' <<< "install --engine containerd said: $out"
+check "install --engine containerd: succeeds, updates $CTRD_CONF" has "$out" "updated $CTRD_CONF:"
+toml_json "$CTRD_CONF.private" > "$E2E_WORK/private.json"
+toml_json "$CTRD_CONF" > "$E2E_WORK/installed.json"
+check "install: handler agent = the runc shim with BinaryName = the wrapper beside the hook, pod_annotations oci-agent-hook/*" \
+    expect_jq "$E2E_WORK/installed.json" --arg w "$WRAPPER" --arg root "$CTRD_RUNC_ROOT" \
+    "$AGENT"' == {runtime_type: "io.containerd.runc.v2", pod_annotations: ["oci-agent-hook/*"],
+                  options: {BinaryName: $w, Root: $root}}'
+check "install: every private key kept (the file less what install adds is the private file)" \
+    test "$(jq -S "del($AGENT.runtime_type, $AGENT.pod_annotations, $AGENT.options.BinaryName)" \
+        "$E2E_WORK/installed.json")" = "$(jq -S . "$E2E_WORK/private.json")"
+out=$(ctrd_install)
+check "install a second time: nothing to change" has "$out" "already installed: nothing to change"
+# containerd's own reading of the merged file (its config, defaults filled in).
+out=$(containerd --config "$CTRD_CONF" config dump 2>&1) && printf '%s\n' "$out" > "$E2E_WORK/dump.toml" &&
+    out=$(toml_json "$E2E_WORK/dump.toml" 2>&1) && printf '%s\n' "$out" > "$E2E_WORK/dump.json"
+check "containerd config dump reads the merged file: private root, state, gRPC address, CRI settings" \
+    expect_jq "$E2E_WORK/dump.json" --arg w "$E2E_WORK" --arg sock "$CTRD_SOCK" --arg img "$CTRD_IMAGE" \
+    '.root == $w + "/root" and .state == $w + "/state" and .grpc.address == $sock
+     and .plugins."io.containerd.grpc.v1.cri".sandbox_image == $img
+     and .plugins."io.containerd.grpc.v1.cri".restrict_oom_score_adj == true
+     and .plugins."io.containerd.grpc.v1.cri".containerd.default_runtime_name == "runc"'
+check "containerd config dump: the handler agent as install wrote it, runc kept" \
+    expect_jq "$E2E_WORK/dump.json" --arg w "$WRAPPER" --arg root "$CTRD_RUNC_ROOT" \
+    "$AGENT"' as $a | .plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options.Root == $root
+     and $a.runtime_type == "io.containerd.runc.v2" and $a.pod_annotations == ["oci-agent-hook/*"]
+     and $a.options.BinaryName == $w and $a.options.Root == $root'
+check "containerd starts on the merged config.toml (CRI plugin, handler agent)" ctrd_run
 check "the busybox image is built with umoci and imported as $CTRD_IMAGE" ctrd_image "$NS"
 check "the CRI stubs are generated from tests/engines/cri/api.proto" \
     "$PY" -m grpc_tools.protoc -I "$here/cri" --python_out="$STUBS" --grpc_python_out="$STUBS" "$here/cri/api.proto"
@@ -146,5 +183,13 @@ printf '%s\n' "$good_policy" > "$POLICY"
 out=$(cri stop "$ctr" 2>&1 && cri rm "$ctr" 2>&1 && cri stopp "$pod" 2>&1 && cri rmp "$pod" 2>&1)
 check "the container and the pod stop and are removed" test -z "$out"
 check "no bundle is left in containerd's state" test ! -e "$bundle" -a ! -e "$sandbox"
+
+# ---- uninstall: the private config.toml again --------------------------------
+out=$(ctrd_uninstall)
+rc=$?
+sed 's/^/     /' <<< "uninstall --engine containerd said: $out"
+check "uninstall: succeeds" test "$rc" = 0
+out=$(diff <(jq -S . "$E2E_WORK/private.json") <(toml_json "$CTRD_CONF" 2>&1 | jq -S . 2>&1))
+check "uninstall: config.toml means the private file again (parsed TOML compared)" test -z "$out"
 
 e2e_summary

@@ -4,6 +4,10 @@
 # dockerd and containerd (see docker_lib.sh), with an image made by
 # `docker import` of a busybox rootfs whose /tmp is 0755.
 #
+#   0. daemon.json is the test's private keys merged by `oci-agent-hook
+#      install --engine docker`: the runtime "agent" is the wrapper beside
+#      the hook, every private key is kept, dockerd starts on it and lists
+#      the runtime; a second install changes nothing.
 #   1. `docker run --runtime agent --user 1000:1000`: /tmp is the policy's
 #      tmpfs (256m, noexec,nosuid,nodev, mode 1777) where the agent writes
 #      but cannot run a binary or a script; the excluded path
@@ -13,8 +17,8 @@
 #      default 512m, shows it reached the wrapper. The bundle's config.json,
 #      read while a container runs, records the mounts and the hook.
 #   2. A user's `--tmpfs /tmp:exec,size=100m` ends up as the policy's /tmp.
-#   3. "default-runtime": "agent" (daemon.json, reloaded by SIGHUP) applies to
-#      a plain `docker run`. An explicit `--runtime runc` bypasses the
+#   3. "default-runtime": "agent" (`install --set-as-default`, then SIGHUP)
+#      applies to a plain `docker run`. An explicit `--runtime runc` bypasses the
 #      wrapper: Docker has no way to forbid it (the name "runc" is reserved
 #      and cannot be redefined), so a user who may pass --runtime gets a /tmp
 #      that is not the hook's, even an exec one of their choosing. This test
@@ -22,8 +26,10 @@
 #   4. A policy file that does not validate (rewritten in place: the wrapper
 #      reads it on every create): `docker run` fails and the docker user sees
 #      the reason (the JSON path tmp.max_size), not only the wrapper's name.
+#   5. `uninstall --set-as-default` leaves daemon.json with the private keys
+#      only (compared as JSON).
 #
-# Usage: test_docker.sh HOOK   (oci-agent-runtime is beside HOOK; or set ENGINE_WRAPPER)
+# Usage: test_docker.sh HOOK   (oci-agent-runtime is beside HOOK)
 E2E_DIR=$(cd "$(dirname "$0")/../e2e" && pwd)
 # shellcheck source=tests/e2e/lib.sh
 source "$E2E_DIR/lib.sh"
@@ -84,6 +90,15 @@ agent_checks() {
     check "$label: uid 1000 creates a file in /agent-home" expect write /agent-home ok
 }
 
+# ---- 0. daemon.json as install merged it ---------------------------------------
+sed 's/^/     /' <<< "install --engine docker said: $DOCKER_INSTALL_OUT"
+check "install: reports the update of $DOCKER_CONF" has "$DOCKER_INSTALL_OUT" "updated $DOCKER_CONF:"
+check "install: daemon.json runs runtime $DOCKER_RUNTIME through the wrapper beside the hook ($WRAPPER)" \
+    expect_jq "$DOCKER_CONF" --arg rt "$DOCKER_RUNTIME" --arg w "$WRAPPER" '.runtimes == {($rt): {path: $w}}'
+check "install: every private key of daemon.json kept" \
+    test "$(jq -S 'del(.runtimes)' "$DOCKER_CONF")" = "$(jq -S . "$DOCKER_CONF_PRIVATE")"
+out=$(docker_install)
+check "install a second time: nothing to change" has "$out" "already installed: nothing to change"
 check "dockerd knows the runtime agent" has "$(dk info -f '{{json .Runtimes}}' 2>&1)" '"agent"'
 check "dockerd uses our containerd (it started none under its exec-root)" test ! -e "$DOCKER_EXEC_ROOT/containerd"
 
@@ -131,7 +146,13 @@ fi
 dk rm -f "$id" > /dev/null 2>&1
 
 # ---- 3. default-runtime, and --runtime runc bypassing it -----------------------
-out=$(docker_reload '. + {"default-runtime": "agent"}')
+out=$(docker_install --set-as-default)
+rc=$?
+sed 's/^/     /' <<< "install --set-as-default said: $out"
+check "install --set-as-default: succeeds" test "$rc" = 0
+check "install --set-as-default: daemon.json says default-runtime $DOCKER_RUNTIME" \
+    expect_jq "$DOCKER_CONF" --arg rt "$DOCKER_RUNTIME" '."default-runtime" == $rt'
+out=$(docker_reload)
 rc=$?
 check "SIGHUP: dockerd reloads default-runtime agent" expect_rc 0
 docker_run --user 1000:1000 -- sh -c "$PROBE"
@@ -167,6 +188,13 @@ check "bad policy: no container left behind" test -z "$(dk ps -aq 2>&1)"
 printf '%s\n' "$GOOD_POLICY" > "$POLICY"
 docker_run --runtime agent --user 1000:1000 -- sh -c "$PROBE"
 check "policy repaired: the next container starts with the contract" expect_tmpfs /tmp noexec 262144
+
+# ---- 5. uninstall -----------------------------------------------------------------
+out=$(docker_uninstall --set-as-default)
+rc=$?
+sed 's/^/     /' <<< "uninstall --set-as-default said: $out"
+check "uninstall --set-as-default: succeeds" test "$rc" = 0
+check "uninstall: daemon.json holds the private keys only again" docker_conf_is_private
 
 # ---- the host ------------------------------------------------------------------
 docker_stop_daemons

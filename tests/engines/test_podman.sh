@@ -4,6 +4,14 @@
 # the container's config.json records, and what the podman user sees when
 # the policy file is invalid.
 #
+# The hooks_dir of containers.conf holds exactly what `oci-agent-hook install
+# --engine podman --hook-path HOOK --config POLICY` writes (the shipped files,
+# path set to the hook, the policy as --config); every case without
+# --hooks-dir runs through it. The cases that need another variant (an
+# invalid policy for one entry or both, the precreate entry alone) use
+# --hooks-dir with entries made here from the shipped files. At the end
+# `uninstall` must leave that directory empty.
+#
 # Usage: test_podman.sh HOOK-BINARY
 #
 # Everything podman uses lives in a private directory under /var/tmp (see
@@ -25,8 +33,9 @@ podman_init "$1"
 NM=/workspace/node_modules
 GOOD=$(write_policy policy '{"tmp": {"size": "256m"}, "exclude": {"paths": ["/workspace/node_modules"]}}')
 BAD=$(write_policy bad-policy '{"tmp": {"max_size": "lots"}}')
-# The hooks_dir of containers.conf: both entries, the good policy.
-hooks_dir hooks.d "$GOOD" "$GOOD" > /dev/null || e2e_skip "cannot write the hooks.d entries"
+# The hooks_dir of containers.conf: what install writes, the good policy.
+INSTALL_OUT=$(podman_install --config "$GOOD")
+INSTALL_RC=$?
 # Both entries read the invalid policy: the real broken-policy case.
 BAD_BOTH=$(hooks_dir hooks-bad "$BAD" "$BAD") || e2e_skip "cannot write the hooks.d entries"
 # Only the createRuntime entry reads it: what a precreate that passes the
@@ -59,6 +68,41 @@ check "scripts/hooks.d/oci-agent-hook-precreate.json" \
     shipped_ok "$E2E_ROOT/scripts/hooks.d/oci-agent-hook-precreate.json" precreate
 check "scripts/hooks.d/oci-agent-hook-createruntime.json" \
     shipped_ok "$E2E_ROOT/scripts/hooks.d/oci-agent-hook-createruntime.json" createRuntime
+
+# ---- what install wrote --------------------------------------------------------
+
+# installed_ok NAME: $PODMAN_DIR/hooks.d/NAME is scripts/hooks.d/NAME with
+# hook.path the hook under test and `--config $GOOD` before the stage
+# argument (compared as JSON).
+installed_ok() {
+    local got want
+    got=$(jq -S . "$PODMAN_DIR/hooks.d/$1" 2>&1)
+    want=$(jq -S --arg p "$HOOK" --arg c "$GOOD" \
+        '.hook.path = $p | .hook.args = .hook.args[:-1] + ["--config", $c] + .hook.args[-1:]' \
+        "$E2E_ROOT/scripts/hooks.d/$1")
+    [ "$got" = "$want" ] && return 0
+    echo "     $PODMAN_DIR/hooks.d/$1:"
+    diff <(echo "$want") <(echo "$got") | sed 's/^/     /'
+    return 1
+}
+same_names() {  # the hooks.d directory holds the shipped file names, no other
+    local got want
+    got=$(cd "$PODMAN_DIR/hooks.d" && ls)
+    want=$(cd "$E2E_ROOT/scripts/hooks.d" && ls)
+    [ "$got" = "$want" ] && return 0
+    echo "     hooks.d holds: $(tr "\n" " " <<< "$got"), want: $(tr "\n" " " <<< "$want")"
+    return 1
+}
+E2E_RUNTIME=podman/install
+sed 's/^/     /' <<< "install --engine podman said: $INSTALL_OUT"
+out=$INSTALL_OUT
+check "install --engine podman: succeeds" test "$INSTALL_RC" = 0
+check "install: hooks.d holds the shipped files, by name" same_names
+for f in "$E2E_ROOT"/scripts/hooks.d/*.json; do
+    check "install: ${f##*/} is the shipped file, path $HOOK, --config the policy" installed_ok "${f##*/}"
+done
+out=$(podman_install --config "$GOOD")
+check "install a second time: nothing to change" has "$out" "already installed: nothing to change"
 
 # ---- checks on what podman did -----------------------------------------------
 
@@ -210,5 +254,13 @@ runtime_checks() {
 
 runtime_checks runc runc
 runtime_checks crun "$PODMAN_CRUN"
+
+# ---- uninstall -------------------------------------------------------------------
+E2E_RUNTIME=podman/install
+out=$(podman_uninstall --config "$GOOD")
+rc=$?
+sed 's/^/     /' <<< "uninstall --engine podman said: $out"
+check "uninstall: succeeds" test "$rc" = 0
+check "uninstall: the hooks_dir of containers.conf is empty again" test -z "$(ls -A "$PODMAN_DIR/hooks.d")"
 
 e2e_summary
