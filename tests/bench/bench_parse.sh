@@ -31,10 +31,7 @@ set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
-[[ $# -le 1 ]] || bench_die "usage: ${0##*/} [BUILD_DIR]"
-bench_find_hook "${1:-}"
-command -v jq > /dev/null || bench_die "jq not installed"
+bench_args "$@"
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || bench_die "$PYTHON not installed (it generates the inputs)"
 

@@ -31,6 +31,16 @@ bench_find_hook() {
     fi
 }
 
+# bench_args "$@": the command line of a benchmark taking [BUILD_DIR]:
+# --help prints the script's header comment; then bench_find_hook, and jq
+# must be there (the benchmarks check their outputs with it).
+bench_args() {
+    case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+    [[ $# -le 1 ]] || bench_die "usage: ${0##*/} [BUILD_DIR]"
+    bench_find_hook "${1:-}"
+    command -v jq > /dev/null || bench_die "jq not installed"
+}
+
 # bench_build_timeit DIR: compiles timeit.c into DIR; sets TIMEIT.
 bench_build_timeit() {
     local cc=${CC:-cc}
