@@ -1,7 +1,11 @@
 #include "policy.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <regex>
 #include <set>
 
@@ -319,14 +323,28 @@ PolicySource choose_policy_source(const std::optional<std::string>& cli_path,
     return {kDefaultPolicyPath, false};
 }
 
+std::optional<std::string> policy_file_problem(uint32_t owner, uint32_t mode, uint32_t euid) {
+    if (owner != 0 && owner != euid)
+        return "owned by uid " + std::to_string(owner) + ", not by root";
+    if (mode & (S_IWGRP | S_IWOTH)) {
+        char octal[8];
+        std::snprintf(octal, sizeof octal, "%04o", mode & 07777);
+        return std::string("mode ") + octal + " is " + ((mode & S_IWOTH) ? "world" : "group") + "-writable";
+    }
+    return std::nullopt;
+}
+
 Policy load_policy(const PolicySource& source, Warnings& warnings) {
     std::string text;
+    struct stat st {};
     try {
-        text = oci::read_file_bounded(source.path, std::size_t{1} << 20);
+        text = oci::read_file_bounded(source.path, std::size_t{1} << 20, &st);
     } catch (const HookError& e) {
         if (e.err == ENOENT && !source.explicit_) return Policy{};
         throw HookError("load policy", source.path, e.reason, e.err);
     }
+    if (auto why = policy_file_problem(st.st_uid, st.st_mode, ::geteuid()))
+        throw HookError("load policy", source.path, *why);
     return parse_policy(oci::parse_object(text, source.path), source.path, warnings);
 }
 

@@ -89,7 +89,16 @@ struct PolicySource {
 PolicySource choose_policy_source(const std::optional<std::string>& cli_path,
                                   const std::optional<std::string>& env_path);
 
-// Reads and validates the policy file; a missing default file means defaults.
+// PURE: why the policy file, owned by `owner` with mode `mode`, must not be
+// trusted by a process running as `euid`, or nullopt. Whoever can write the
+// policy decides what the hook mounts in every container, so it must be
+// owned by root (or by `euid` itself: a non-root check-config of one's own
+// draft trusts no one else) and not group- or world-writable.
+std::optional<std::string> policy_file_problem(uint32_t owner, uint32_t mode, uint32_t euid);
+
+// Reads and validates the policy file; a missing default file means
+// defaults. The file opened (a symlink is followed) must be a regular file
+// passing policy_file_problem; a FIFO is refused without blocking.
 Policy load_policy(const PolicySource& source, Warnings& warnings);
 
 }  // namespace agenthook

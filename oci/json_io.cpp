@@ -9,6 +9,7 @@
 
 #include "../hook/error.hpp"
 #include "../hook/fd.hpp"
+#include "json_parse.hpp"
 
 using agenthook::Fd;
 using agenthook::HookError;
@@ -35,12 +36,15 @@ std::string read_bounded(std::istream& in, const std::string& name, std::size_t 
     return text;
 }
 
-std::string read_file_bounded(const std::string& path, std::size_t limit) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+std::string read_file_bounded(const std::string& path, std::size_t limit, struct stat* opened) {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+    // writer; it changes nothing for the regular file that is read.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd.valid()) throw sys_error("open", path, errno);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw sys_error("stat", path, errno);
     if (!S_ISREG(st.st_mode)) throw HookError("open", path, "not a regular file");
+    if (opened) *opened = st;
     if (static_cast<std::size_t>(st.st_size) > limit) throw too_large(path, limit);
     std::string text;
     text.reserve(static_cast<std::size_t>(st.st_size));
@@ -50,17 +54,7 @@ std::string read_file_bounded(const std::string& path, std::size_t limit) {
 }
 
 Json parse_object(const std::string& text, const std::string& name) {
-    Json doc;
-    try {
-        doc = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-        // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ...";
-        // keep the part after the bracketed id, and give the byte offset.
-        std::string msg = e.what();
-        auto cut = msg.find("] ");
-        if (cut != std::string::npos) msg = msg.substr(cut + 2);
-        throw HookError("parse JSON", name, "byte " + std::to_string(e.byte) + ": " + msg);
-    }
+    Json doc = parse_json(text, name);
     if (!doc.is_object())
         throw HookError("parse JSON", name, std::string("expected a JSON object, got ") + doc.type_name());
     return doc;

@@ -1,6 +1,8 @@
 #pragma once
 // Bounded reads and atomic writes of JSON documents. Errors are
 // agenthook::HookError naming the step, the file and the reason.
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <istream>
 #include <string>
@@ -15,9 +17,15 @@ inline constexpr std::size_t kMaxDocumentBytes = std::size_t{64} << 20;
 // Reads all of `in` (named `name` in errors); refuses more than `limit` bytes.
 std::string read_bounded(std::istream& in, const std::string& name,
                          std::size_t limit = kMaxDocumentBytes);
-std::string read_file_bounded(const std::string& path, std::size_t limit = kMaxDocumentBytes);
+// Reads the regular file `path` (a symlink is followed; what counts is the
+// file opened). A FIFO or device is refused without blocking on it. When
+// `opened` is given it receives the fstat of the file read, for checks of
+// owner and mode that cannot race with a rename.
+std::string read_file_bounded(const std::string& path, std::size_t limit = kMaxDocumentBytes,
+                              struct stat* opened = nullptr);
 
-// Parses `text`; a syntax error names `name`, the byte offset and the reason.
+// Parses `text` with parse_json (json_parse.hpp: depth, duplicate keys, NUL,
+// number overflow); an error names `name`, the byte offset and the reason.
 // The result must be a JSON object (every OCI document is one).
 Json parse_object(const std::string& text, const std::string& name);
 

@@ -33,10 +33,7 @@ set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
-[[ $# -le 1 ]] || bench_die "usage: ${0##*/} [BUILD_DIR]"
-bench_find_hook "${1:-}"
-command -v jq > /dev/null || bench_die "jq not installed"
+bench_args "$@"
 # valgrind (callgrind's instruction counts) is the benchmark's own extra
 # tool, not a test dependency: install it here (as root) or do without.
 "$BENCH_ROOT/scripts/ensure-packages.sh" --quiet valgrind ||
@@ -48,18 +45,7 @@ DRY_RUNS=${BENCH_DRY_RUN_RUNS:-3}
 SPEC=$BENCH_ROOT/tests/fixtures/runc-spec.json
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || bench_die "BENCH_RUNS must be a positive number"
 
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/oah-bench-rewrite.XXXXXX")
-cleanup() {
-    if [[ ${BENCH_KEEP:-0} = 1 ]]; then echo "kept $WORK"; else rm -rf -- "$WORK"; fi
-}
-trap cleanup EXIT
-bench_build_timeit "$WORK"
-
-# A fixed policy (the shipped example), so that neither /etc nor the
-# environment changes what is measured.
-POLICY=$WORK/policy.json
-cp -- "$BENCH_ROOT/config.json.example" "$POLICY"
-unset OCI_AGENT_HOOK_CONFIG AGENT_TMP_SIZE
+bench_work rewrite
 
 # ---- spec generation --------------------------------------------------------
 GEN='

@@ -31,12 +31,39 @@ bench_find_hook() {
     fi
 }
 
+# bench_args "$@": the command line of a benchmark taking [BUILD_DIR]:
+# --help prints the script's header comment; then bench_find_hook, and jq
+# must be there (the benchmarks check their outputs with it).
+bench_args() {
+    case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+    [[ $# -le 1 ]] || bench_die "usage: ${0##*/} [BUILD_DIR]"
+    bench_find_hook "${1:-}"
+    command -v jq > /dev/null || bench_die "jq not installed"
+}
+
 # bench_build_timeit DIR: compiles timeit.c into DIR; sets TIMEIT.
 bench_build_timeit() {
     local cc=${CC:-cc}
     command -v "$cc" > /dev/null || bench_die "no C compiler ($cc) for tests/bench/timeit.c"
     TIMEIT=$1/timeit
     "$cc" -O2 -Wall -o "$TIMEIT" "$BENCH_DIR/timeit.c" || bench_die "cannot compile timeit.c"
+}
+
+# bench_work NAME: a work directory $WORK (removed at exit unless
+# BENCH_KEEP=1), timeit built in it ($TIMEIT), and a fixed policy, the
+# shipped example, in $POLICY, so that neither /etc nor the environment
+# changes what is measured.
+bench_work() {
+    WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/oah-bench-$1.XXXXXX")
+    trap bench_cleanup EXIT
+    bench_build_timeit "$WORK"
+    POLICY=$WORK/policy.json
+    cp -- "$BENCH_ROOT/config.json.example" "$POLICY"
+    unset OCI_AGENT_HOOK_CONFIG AGENT_TMP_SIZE
+}
+
+bench_cleanup() {
+    if [[ ${BENCH_KEEP:-0} = 1 ]]; then echo "kept $WORK"; else rm -rf -- "$WORK"; fi
 }
 
 # Statistics over numbers on stdin, one a line.

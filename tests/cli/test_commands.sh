@@ -6,6 +6,8 @@ BIN=${1:?usage: test_commands.sh PATH-TO-oci-agent-hook}
 HERE=$(cd "$(dirname "$0")" && pwd)
 FIX=$HERE/../fixtures
 WORK=$(mktemp -d)
+# The policy files written below must not be group- or world-writable.
+umask 022
 trap 'rm -rf "$WORK"' EXIT
 export OCI_AGENT_HOOK_CONFIG=$WORK/policy.json
 echo '{}' > "$WORK/policy.json"
@@ -218,6 +220,68 @@ check "paths under /tmp: exclude.paths[0]" has "$err" 'exclude.paths[0]: "/tmp/c
 check "paths under /tmp: home.path" has "$err" 'home.path: "/tmp/home" must not be /tmp or under it'
 check "paths under /tmp: annotations.exclude_under[1]" has "$err" 'annotations.exclude_under[1]: "/tmp/x" must not be /tmp or under it'
 check "bad exclude_under entry: annotations.exclude_under[2]" has "$err" 'annotations.exclude_under[2]: "rel" must be an absolute path'
+
+# Hostile JSON: every malformed document is refused with one line naming
+# the document and the byte offset; nothing crashes.
+python3=/usr/bin/python3
+"$python3" -c 'import sys; n = 200000; sys.stdout.write("{\"a\":" + "[" * n + "]" * n + "}")' > "$WORK/deep.json"
+run "$WORK/deep.json" precreate
+check "200,000 levels: precreate exits 1, not 139" [ "$rc" -eq 1 ]
+check "200,000 levels: one line with the offset" has "$err" "parse JSON: config.json (stdin): byte 133: nesting deeper than 128 arrays and objects"
+check "200,000 levels: nothing on stdout" [ -z "$out" ]
+jq -c . "$FIX/runc-spec.json" | sed 's/}$/,"root":{"path":"\/elsewhere"}}/' > "$WORK/dup-root.json"
+run "$WORK/dup-root.json" precreate
+check "two root keys: precreate exits 1" [ "$rc" -eq 1 ]
+check "two root keys: named" has "$err" 'duplicate key "root" in the top level'
+jq -c '.mounts[0].destination = "/proc\u0000/x"' "$FIX/runc-spec.json" > "$WORK/nul.json"
+run "$WORK/nul.json" precreate
+check "NUL in a destination: precreate exits 1" [ "$rc" -eq 1 ]
+check "NUL in a destination: JSON path" has "$err" "NUL character in the string at mounts[0].destination"
+jq -c . "$FIX/runc-spec.json" | sed 's/}$/,"x":-1e400}/' > "$WORK/overflow.json"
+run "$WORK/overflow.json" precreate
+# nlohmann names the offset of the number's last character (the file ends in "}\n").
+check "-1e400: a parse error, not an internal error" has "$err" "parse JSON: config.json (stdin): byte $(($(stat -c %s "$WORK/overflow.json") - 2)): number overflow parsing '-1e400'"
+check "-1e400: one line" one_line "$err"
+printf '{"ociVersion":"1.0.2","root":{"path":"r\xff"}}' > "$WORK/utf8.json"
+run "$WORK/utf8.json" precreate
+check "invalid UTF-8: precreate exits 1" [ "$rc" -eq 1 ]
+check "invalid UTF-8: named" has "$err" "parse JSON: config.json (stdin): byte 40: parse error at line 1, column 40: syntax error while parsing value - invalid string: ill-formed UTF-8 byte"
+echo '{"ociVersion":"1.0.2","id":"c","status":"creating","pid":4242,"bundle":"/b","bundle":"/elsewhere"}' > "$WORK/dup-state.json"
+run "$WORK/dup-state.json" createRuntime
+check "state with two bundle keys: exits 1" [ "$rc" -eq 1 ]
+check "state with two bundle keys: named" has "$err" 'parse JSON: state (stdin): byte 84: duplicate key "bundle" in the top level'
+mkdir -p "$WORK/dup-bundle"
+cp "$WORK/dup-root.json" "$WORK/dup-bundle/config.json"
+run /dev/null rewrite --bundle "$WORK/dup-bundle"
+check "rewrite: two root keys refused, naming the file" has "$err" "parse JSON: $WORK/dup-bundle/config.json: byte"
+check "rewrite: the file is untouched" cmp -s "$WORK/dup-root.json" "$WORK/dup-bundle/config.json"
+echo '{"tmp": {"size": "1g"}, "tmp": {"size": "8g"}}' > "$WORK/dup-policy.json"
+run /dev/null check-config "$WORK/dup-policy.json"
+check "policy with two tmp keys: check-config exits 1" [ "$rc" -eq 1 ]
+check "policy with two tmp keys: named" has "$err" "$WORK/dup-policy.json: byte 29: duplicate key \"tmp\" in the top level"
+
+# The policy decides what is mounted in every container: only a root-owned
+# regular file that is not group- or world-writable is trusted.
+echo '{}' > "$WORK/world.json"
+chmod 0666 "$WORK/world.json"
+run /dev/null check-config "$WORK/world.json"
+check "world-writable policy: check-config exits 1" [ "$rc" -eq 1 ]
+check "world-writable policy: named" has "$err" "load policy: $WORK/world.json: mode 0666 is world-writable"
+run "$FIX/runc-spec.json" --config "$WORK/world.json" precreate
+check "world-writable policy: precreate fails closed at createRuntime" has "$err" "the createRuntime stage refuses the container"
+mkfifo "$WORK/fifo.json"
+out=$(timeout 10 "$BIN" check-config "$WORK/fifo.json" 2>&1); rc=$?
+check "FIFO policy: refused at once, not waited on" [ "$rc" -eq 1 ]
+check "FIFO policy: named" has "$out" "load policy: $WORK/fifo.json: not a regular file"
+ln -s "$WORK/policy.json" "$WORK/policy-link.json"
+run /dev/null check-config "$WORK/policy-link.json"
+check "symlink to a root-owned 0644 policy: accepted" [ "$rc" -eq 0 ]
+if [ "$(id -u)" -eq 0 ]; then
+    echo '{}' > "$WORK/nobody.json"
+    chown 65534 "$WORK/nobody.json"
+    run /dev/null check-config "$WORK/nobody.json"
+    check "policy owned by uid 65534: refused" has "$err" "load policy: $WORK/nobody.json: owned by uid 65534, not by root"
+fi
 
 # Usage and version.
 run /dev/null --version

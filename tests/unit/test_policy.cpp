@@ -1,4 +1,10 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "hook/policy.hpp"
 
@@ -356,6 +362,74 @@ TEST_CASE("load_policy: missing default file means defaults, missing explicit fi
     } catch (const HookError& e) {
         CHECK(std::string(e.what()) == "load policy: /nonexistent/oci-agent-hook.json: No such file or directory");
     }
+}
+
+TEST_CASE("policy_file_problem: root-owned (or the caller's own) and not group- or world-writable") {
+    CHECK_FALSE(policy_file_problem(0, S_IFREG | 0644, 0).has_value());
+    CHECK_FALSE(policy_file_problem(0, S_IFREG | 0600, 0).has_value());
+    CHECK_FALSE(policy_file_problem(0, S_IFREG | 0444, 1000).has_value());
+    CHECK_FALSE(policy_file_problem(1000, S_IFREG | 0644, 1000).has_value());
+    CHECK(policy_file_problem(1000, S_IFREG | 0644, 0) == "owned by uid 1000, not by root");
+    CHECK(policy_file_problem(65534, S_IFREG | 0600, 1000) == "owned by uid 65534, not by root");
+    CHECK(policy_file_problem(0, S_IFREG | 0664, 0) == "mode 0664 is group-writable");
+    CHECK(policy_file_problem(0, S_IFREG | 0646, 0) == "mode 0646 is world-writable");
+    CHECK(policy_file_problem(0, S_IFREG | 0666, 0) == "mode 0666 is world-writable");
+    CHECK(policy_file_problem(0, S_IFREG | 01777, 0) == "mode 1777 is world-writable");
+}
+
+TEST_CASE("load_policy refuses, naming the file, what it must not trust; a symlink to a good file is fine") {
+    namespace fs = std::filesystem;
+    char templ[] = "/tmp/oci-agent-hook-policy-XXXXXX";
+    REQUIRE(mkdtemp(templ) != nullptr);
+    const fs::path dir = templ;
+    auto write = [&](const std::string& name, mode_t mode) {
+        std::string path = dir / name;
+        std::ofstream(path) << R"({"tmp": {"size": "1g"}})";
+        REQUIRE(chmod(path.c_str(), mode) == 0);
+        return path;
+    };
+    auto error_of = [](const std::string& path) -> std::string {
+        Warnings w;
+        try {
+            load_policy({path, true}, w);
+        } catch (const HookError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    Warnings w;
+    const std::string good = write("good.json", 0644);
+    CHECK(load_policy({good, true}, w).tmp_size == 1ull << 30);
+    // /etc alternatives and packagers link policy files: what counts is the file opened.
+    fs::create_symlink(good, dir / "link.json");
+    CHECK(load_policy({(dir / "link.json").string(), true}, w).tmp_size == 1ull << 30);
+
+    const std::string group_w = write("group.json", 0664);
+    CHECK(error_of(group_w) == "load policy: " + group_w + ": mode 0664 is group-writable");
+    const std::string world_w = write("world.json", 0666);
+    CHECK(error_of(world_w) == "load policy: " + world_w + ": mode 0666 is world-writable");
+    fs::create_symlink(world_w, dir / "link-world.json");
+    CHECK(error_of(dir / "link-world.json") == "load policy: " + (dir / "link-world.json").string() +
+                                                   ": mode 0666 is world-writable");
+    // Also when it is the default path (a missing default means defaults, a bad one does not).
+    Warnings w2;
+    CHECK_THROWS_WITH_AS(load_policy({world_w, false}, w2), ("load policy: " + world_w + ": mode 0666 is world-writable").c_str(),
+                         HookError);
+
+    CHECK(error_of(dir) == "load policy: " + dir.string() + ": not a regular file");
+    // A FIFO is refused at once: reading it would wait for a writer forever.
+    const std::string fifo = dir / "fifo.json";
+    REQUIRE(mkfifo(fifo.c_str(), 0644) == 0);
+    CHECK(error_of(fifo) == "load policy: " + fifo + ": not a regular file");
+
+    if (geteuid() == 0) {
+        const std::string other = write("other.json", 0644);
+        REQUIRE(chown(other.c_str(), 65534, 65534) == 0);
+        CHECK(error_of(other) == "load policy: " + other + ": owned by uid 65534, not by root");
+    } else {
+        MESSAGE("not root: the owner check of load_policy is covered by policy_file_problem only");
+    }
+    fs::remove_all(dir);
 }
 
 TEST_CASE("runtime.path and match.annotations") {

@@ -1,0 +1,46 @@
+#pragma once
+// The one JSON parser for every document the hook reads (config.json, the
+// OCI state on stdin, the policy file). These documents come from whoever
+// creates containers, so the parser is built for hostile input:
+// - no recursion: nlohmann's SAX parser is iterative and the builder keeps
+//   its own stack, so no depth can overflow the C++ stack; depth is limited
+//   anyway (kMaxJsonDepth), since dump(), copies and comparisons of the
+//   resulting Json do recurse;
+// - duplicate keys are refused: which of two "root" keys counts is a
+//   parser's choice, and the runtime's parser may choose the other one;
+// - NUL is refused in every string and key (see parse_json);
+// - time linear in the input (up to a log factor for objects with many
+//   keys): objects are built by appending, never by nlohmann's ordered_map
+//   insert, which searches linearly and made k keys cost O(k^2).
+// Errors are agenthook::HookError("parse JSON", name, "byte N: reason").
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "json.hpp"
+
+namespace oci {
+
+// OCI documents nest at most 7 arrays/objects deep (the deepest
+// runtime-spec object is linux.seccomp.syscalls[i].args[j]); 128 leaves
+// vendor extensions room while keeping every recursive walk of the result
+// (dump, copy, compare) shallow.
+inline constexpr std::size_t kMaxJsonDepth = 128;
+
+// Parses one JSON document of any type (object, array, scalar). Refuses,
+// naming `name`, the byte offset (bytes read when the problem was found,
+// nlohmann's convention) and, where it helps, the JSON path:
+// - syntax errors, invalid UTF-8 and unpaired surrogates (nlohmann's lexer);
+// - numbers too large for a double (1e400), which nlohmann reports as
+//   out_of_range.406, not as a parse error;
+// - more than `max_depth` nested arrays/objects;
+// - a key twice in one object;
+// - a NUL character (\u0000) in any string or key. Every string of an OCI
+//   document ends up as a C string (a path, an argument, an option) or is
+//   free text (annotations) that may itself hold a path, such as
+//   oci-agent-hook/exclude; a NUL would cut the hook's view of it short of
+//   what a Go runtime sees. Nothing legitimate needs one, so refusing it
+//   everywhere leaves no path field to forget.
+Json parse_json(std::string_view text, const std::string& name, std::size_t max_depth = kMaxJsonDepth);
+
+}  // namespace oci
