@@ -7,6 +7,9 @@
 # (CTest's skip code); with E2E_REQUIRED=1 (CI) it fails instead.
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The hook refuses a group- or world-writable policy file, and the tests
+# write theirs: under a caller's umask 002 every one would be refused.
+umask 022
 e2e_passed=0
 e2e_failed=0
 e2e_seq=0
