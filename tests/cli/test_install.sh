@@ -23,6 +23,13 @@ check() {  # check NAME CONDITION-COMMAND...
 run() { out=$("$BIN" "$@" 2> "$WORK/err"); rc=$?; err=$(cat "$WORK/err"); }
 has() { grep -qF -- "$2" <<< "$1"; }
 one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && [ -n "$1" ]; }
+# Conditions on the last run, each one command so that check counts all of it.
+exited() { [ "$rc" -eq "$1" ]; }
+succeeded_saying() { [ "$rc" -eq 0 ] && has "$out" "$1"; }
+succeeded_without() { [ "$rc" -eq 0 ] && ! has "$out" "$1"; }
+refused() { [ "$rc" -eq 1 ] && has "$err" "$1"; }                         # exit 1, stderr names TEXT
+refused_line() { [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "$1"; }  # ... in one line
+usage_error() { [ "$rc" -eq 2 ] && has "$err" "$1"; }
 state() { (cd "$1" && find . -type f -printf '%p %T@ ' -exec sha256sum {} \; | sort); }  # names, mtimes, checksums
 # Semantic comparison; an explicit default runtime "runc" is the engines' default.
 NORM='import json,sys
@@ -47,7 +54,7 @@ cycle() {  # cycle NAME DIR COMPARE ARGS...  (COMPARE: bytes|toml|json|gone)
     cp -a "$dir" "$WORK/orig"
     before=$(state "$dir")
     run install --dry-run "$@"
-    check "$name: --dry-run exits 0 and prints a change" [ "$rc" -eq 0 ] && has "$out" "would "
+    check "$name: --dry-run exits 0 and prints a change" succeeded_saying "would "
     check "$name: --dry-run writes nothing" [ "$(state "$dir")" = "$before" ]
     run install "$@"
     check "$name: install exits 0" [ "$rc" -eq 0 ]
@@ -77,7 +84,7 @@ cycle() {  # cycle NAME DIR COMPARE ARGS...  (COMPARE: bytes|toml|json|gone)
 for e in podman crio; do
     mkdir -p "$WORK/$e.d"
     run install --engine "$e" --config-dir "$WORK/$e.d"
-    check "$e: hooks.d files created" [ -f "$WORK/$e.d/oci-agent-hook-precreate.json" ] && [ -f "$WORK/$e.d/oci-agent-hook-createruntime.json" ]
+    check "$e: hooks.d files created" test -f "$WORK/$e.d/oci-agent-hook-precreate.json" -a -f "$WORK/$e.d/oci-agent-hook-createruntime.json"
     check "$e: hook.path is this binary" [ "$(jq -r .hook.path "$WORK/$e.d/oci-agent-hook-precreate.json")" = "$(readlink -f "$BIN")" ]
     check "$e: explicit policy passed on as --config" [ "$(jq -c .hook.args "$WORK/$e.d/oci-agent-hook-createruntime.json")" = "[\"oci-agent-hook\",\"--config\",\"$WORK/policy.json\",\"createRuntime\"]" ]
     check "$e: the rest is scripts/hooks.d's" [ "$(jq -c 'del(.hook.path, .hook.args)' "$WORK/$e.d/oci-agent-hook-precreate.json")" = "$(jq -c 'del(.hook.path, .hook.args)' "$HERE/../../scripts/hooks.d/oci-agent-hook-precreate.json")" ]
@@ -88,10 +95,10 @@ done
 run install --engine crio --config-dir "$WORK/crio.d" --dry-run
 check "crio: install tells to list the directory in crio.conf's hooks_dir" has "$out" "CRI-O reads only the directories in crio.conf's hooks_dir (default /usr/share/containers/oci/hooks.d): add $WORK/crio.d to it"
 run install --engine podman --config-dir "$WORK/podman.d" --dry-run
-check "podman: no hooks_dir line (podman reads /etc/containers/oci/hooks.d too)" [ "$rc" -eq 0 ] && ! has "$out" "hooks_dir"
+check "podman: no hooks_dir line (podman reads /etc/containers/oci/hooks.d too)" succeeded_without "hooks_dir"
 echo '{"other": true}' > "$WORK/podman.d/oci-agent-hook-precreate.json"
 run install --engine podman --config-dir "$WORK/podman.d"
-check "podman: a different existing file is refused, one line" [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "oci-agent-hook: install: install: $WORK/podman.d/oci-agent-hook-precreate.json: exists with other content"
+check "podman: a different existing file is refused, one line" refused_line "oci-agent-hook: install: install: $WORK/podman.d/oci-agent-hook-precreate.json: exists with other content"
 check "podman: ... and left alone" [ "$(cat "$WORK/podman.d/oci-agent-hook-precreate.json")" = '{"other": true}' ]
 rm -f "$WORK/podman.d"/*
 
@@ -104,20 +111,20 @@ run install --engine docker --config-dir "$WORK/docker" --runtime-name myagent -
 check "docker: runtimes entry and default-runtime, other keys kept" \
     jq -e --arg w "$WRAPPER" '.runtimes.myagent.path == $w and .runtimes.other.path == "/x" and ."default-runtime" == "myagent" and ."log-level" == "warn"' "$WORK/docker/daemon.json" > /dev/null
 run uninstall --engine docker --config-dir "$WORK/docker" --runtime-name myagent
-check "docker: uninstall of the default runtime without --set-as-default refused" [ "$rc" -eq 1 ] && has "$err" "default-runtime"
+check "docker: uninstall of the default runtime without --set-as-default refused" refused "default-runtime"
 "$BIN" uninstall --engine docker --config-dir "$WORK/docker" --runtime-name myagent --set-as-default > /dev/null
 echo '{"runtimes": {"agent": {"path": "/usr/bin/something-else"}}}' > "$WORK/docker/daemon.json"
 sum=$(sha256sum < "$WORK/docker/daemon.json")
 run install --engine docker --config-dir "$WORK/docker"
-check "docker: a different runtimes.agent is refused" [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "runtimes.agent is"
+check "docker: a different runtimes.agent is refused" refused_line "runtimes.agent is"
 check "docker: ... and the file is untouched" [ "$(sha256sum < "$WORK/docker/daemon.json")" = "$sum" ]
 echo '{"default-runtime": "nvidia"}' > "$WORK/docker/daemon.json"
 run install --engine docker --config-dir "$WORK/docker" --set-as-default
-check "docker: a different default-runtime is refused" [ "$rc" -eq 1 ] && has "$err" 'default-runtime is "nvidia"'
+check "docker: a different default-runtime is refused" refused 'default-runtime is "nvidia"'
 printf '{"log-level": "warn",,}\n' > "$WORK/docker/daemon.json"
 sum=$(sha256sum < "$WORK/docker/daemon.json")
 run install --engine docker --config-dir "$WORK/docker"
-check "docker: unparsable daemon.json: error naming the file and byte" [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "parse JSON: $WORK/docker/daemon.json: byte 21"
+check "docker: unparsable daemon.json: error naming the file and byte" refused_line "parse JSON: $WORK/docker/daemon.json: byte 22"
 check "docker: ... and the file is untouched" [ "$(sha256sum < "$WORK/docker/daemon.json")" = "$sum" ]
 rm -f "$WORK/docker/daemon.json"
 
@@ -155,18 +162,20 @@ check "containerd: runc stays a runtime where the file had no runtimes table" \
 mkdir -p "$WORK/ctrd2/conf.d"
 printf 'version = 2\nimports = ["%s/conf.d/*.toml"]\n' "$WORK/ctrd2" > "$WORK/ctrd2/config.toml"
 run install --engine containerd --config-dir "$WORK/ctrd2"
-check "containerd imports: the handler goes into a drop-in" [ -f "$WORK/ctrd2/conf.d/oci-agent-hook.toml" ] && has "$out" "created $WORK/ctrd2/conf.d/oci-agent-hook.toml"
+check "containerd imports: the handler goes into a drop-in" succeeded_saying "created $WORK/ctrd2/conf.d/oci-agent-hook.toml"
+check "containerd imports: ... which exists" test -f "$WORK/ctrd2/conf.d/oci-agent-hook.toml"
 check "containerd imports: config.toml untouched" [ "$(cat "$WORK/ctrd2/config.toml")" = "$(printf 'version = 2\nimports = ["%s/conf.d/*.toml"]' "$WORK/ctrd2")" ]
 run uninstall --engine containerd --config-dir "$WORK/ctrd2"
-check "containerd imports: uninstall removes the drop-in" [ "$rc" -eq 0 ] && [ ! -e "$WORK/ctrd2/conf.d/oci-agent-hook.toml" ]
+check "containerd imports: uninstall succeeds" exited 0
+check "containerd imports: ... and removes the drop-in" test ! -e "$WORK/ctrd2/conf.d/oci-agent-hook.toml"
 printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd\nx = 1\n' > "$WORK/ctrd/config.toml"
 sum=$(sha256sum < "$WORK/ctrd/config.toml")
 run install --engine containerd --config-dir "$WORK/ctrd"
-check "containerd: unparsable config.toml: error naming file, line and column" [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "parse TOML: $WORK/ctrd/config.toml: line 2, column"
+check "containerd: unparsable config.toml: error naming file, line and column" refused_line "parse TOML: $WORK/ctrd/config.toml: line 2, column"
 check "containerd: ... and the file is untouched" [ "$(sha256sum < "$WORK/ctrd/config.toml")" = "$sum" ]
 printf 'root = "/x"\n' > "$WORK/ctrd/config.toml"
 run install --engine containerd --config-dir "$WORK/ctrd"
-check "containerd: a version 1 config is refused" [ "$rc" -eq 1 ] && has "$err" "version 1"
+check "containerd: a version 1 config is refused" refused "version 1"
 
 # --- runc / crun: a bundle's config.json ------------------------------------------
 for e in runc crun; do
@@ -181,16 +190,17 @@ done
 
 # --- refusals ------------------------------------------------------------------------
 run install --engine docker --config-dir "$WORK/docker" --hook-path "$WORK/missing/oci-agent-hook"
-check "missing binary refused, naming the path" [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "install: verify binary: $WORK/missing/oci-agent-hook: No such file or directory"
+check "missing binary refused, naming the path" refused_line "install: verify binary: $WORK/missing/oci-agent-hook: No such file or directory"
 check "... and nothing written" [ ! -e "$WORK/docker/daemon.json" ]
 mkdir -p "$WORK/nowrap"; cp "$BIN" "$WORK/nowrap/oci-agent-hook"
 run install --engine docker --config-dir "$WORK/docker" --hook-path "$WORK/nowrap/oci-agent-hook"
-check "missing wrapper refused, naming it" [ "$rc" -eq 1 ] && has "$err" "$WORK/nowrap/oci-agent-runtime: No such file or directory"
+check "missing wrapper refused, naming it" refused "$WORK/nowrap/oci-agent-runtime: No such file or directory"
 echo '{"tmp": {"max_size": "lots"}}' > "$WORK/bad-policy.json"
 run --config "$WORK/bad-policy.json" install --engine docker --config-dir "$WORK/docker"
-check "a policy that does not validate is refused" [ "$rc" -eq 1 ] && has "$err" "bad-policy.json" && [ ! -e "$WORK/docker/daemon.json" ]
+check "a policy that does not validate is refused" refused "bad-policy.json"
+check "... and nothing is written" test ! -e "$WORK/docker/daemon.json"
 run install --engine runc
-check "runc without --bundle: usage error" [ "$rc" -eq 2 ] && has "$err" "--bundle is required"
+check "runc without --bundle: usage error" usage_error "--bundle is required"
 run install --engine docker --bundle "$WORK/runc"
 check "docker with --bundle: usage error" [ "$rc" -eq 2 ]
 run install --engine lxc

@@ -117,7 +117,7 @@ check "a missing runtime: clear message" has "$err" "find runtime: /nonexistent/
 # ---- errors on create reach the caller's --log file --------------------------------
 echo '{"tmp": {"max_size": "lots"}}' > "$WORK/bad.json"
 bundle bad; OCI_AGENT_HOOK_CONFIG=$WORK/bad.json wrap --log "$WORK/bad.log" --log-format json create --bundle "$WORK/bad" b1
-check "bad policy on create: exit 1, runtime not called" [ "$rc" -eq 1 ] && [ -z "$called" ]
+check "bad policy on create: exit 1, runtime not called" test "$rc" -eq 1 -a -z "$called"
 check "bad policy on create: config.json unchanged" unchanged bad
 check "bad policy on create: the reason in the JSON log line" \
     has "$(jq -r .msg "$WORK/bad.log")" "validate policy: $WORK/bad.json: tmp.max_size: invalid size"
