@@ -129,4 +129,25 @@ Json apply_mount_lockdown(Json config, const SyscallTable& table, const std::str
     return config;
 }
 
+std::optional<std::string> describe_seccomp_change(const Json& before, const Json& after) {
+    auto profile = [](const Json& config) {
+        auto l = config.find("linux");
+        if (l == config.end() || !l->is_object()) return Json();
+        auto it = l->find("seccomp");
+        return it == l->end() ? Json() : *it;
+    };
+    const Json was = profile(before), now = profile(after);
+    if (was == now) return std::nullopt;
+    std::string line = std::string("~ change linux.seccomp (mount lockdown") + (was.is_null() ? ", profile created" : "") + ")";
+    // The rule apply_mount_lockdown added: an EPERM rule `before` lacks.
+    const Json old_rules = was.is_object() ? was.value("syscalls", Json::array()) : Json::array();
+    for (const Json& rule : now.value("syscalls", Json::array()))
+        if (rule.value("action", "") == "SCMP_ACT_ERRNO" && rule.value("errnoRet", 0) == kEperm &&
+            std::find(old_rules.begin(), old_rules.end(), rule) == old_rules.end()) {
+            line += ": EPERM for";
+            for (std::size_t i = 0; i < rule["names"].size(); ++i) line += (i ? ", " : " ") + rule["names"][i].get<std::string>();
+        }
+    return line;
+}
+
 }  // namespace agenthook

@@ -53,4 +53,8 @@ bool denies(const std::string& action);
 oci::Json apply_mount_lockdown(oci::Json config, const SyscallTable& table, const std::string& source,
                                bool* changed = nullptr);
 
+// For --dry-run: "~ change linux.seccomp: ..." naming the lockdown names
+// `after` denies with its rule, or nullopt when linux.seccomp is the same.
+std::optional<std::string> describe_seccomp_change(const oci::Json& before, const oci::Json& after);
+
 }  // namespace agenthook

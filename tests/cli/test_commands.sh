@@ -63,6 +63,8 @@ jq '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_AR
     "$FIX/runc-spec.json" > "$WORK/allow-default.json"
 mkdir -p "$WORK/lock-bundle"
 cp "$WORK/allow-default.json" "$WORK/lock-bundle/config.json"
+run /dev/null rewrite --bundle "$WORK/lock-bundle" --dry-run
+check "lockdown: dry-run names the seccomp change" [ "$(tail -n 1 <<< "$out")" = "~ change linux.seccomp (mount lockdown): EPERM for mount, umount, umount2, mount_setattr, move_mount, open_tree, fsopen, fsconfig, fsmount, fspick" ]
 run /dev/null rewrite --bundle "$WORK/lock-bundle"
 check "lockdown: rewrite exits 0" [ "$rc" -eq 0 ]
 check "lockdown: rewrite takes mount out of the ALLOW rule, adds umount for x86" [ "$(jq -c .linux.seccomp.syscalls "$WORK/lock-bundle/config.json")" = \

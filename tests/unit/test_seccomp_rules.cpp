@@ -198,3 +198,15 @@ TEST_CASE("LibseccompTable: the machine's libseccomp") {
     CHECK_FALSE(table.has("SCMP_ARCH_VAX", "mount").has_value());
     CHECK_FALSE(table.has("x86_64", "mount").has_value());
 }
+
+TEST_CASE("describe_seccomp_change: the --dry-run line") {
+    CHECK_FALSE(describe_seccomp_change(spec(), spec()).has_value());
+    CHECK(describe_seccomp_change(spec(), lock(spec())) ==
+          "~ change linux.seccomp (mount lockdown, profile created): EPERM for mount, umount2, mount_setattr, "
+          "move_mount, open_tree, fsopen, fsconfig, fsmount, fspick");
+    // Names only taken out of an ALLOW rule: no EPERM rule is new.
+    Json allow_list = spec({{"defaultAction", "SCMP_ACT_ERRNO"},
+                            {"syscalls", {{{"names", {"read", "mount"}}, {"action", "SCMP_ACT_ALLOW"}},
+                                          {{"names", {"ptrace"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}});
+    CHECK(describe_seccomp_change(allow_list, lock(allow_list)) == "~ change linux.seccomp (mount lockdown)");
+}
