@@ -46,7 +46,8 @@ bool denies(const std::string& action);
 // letting it through) keeps that; the name is taken out of every rule that
 // could let it through (ALLOW, LOG, TRACE, NOTIFY, with or without args), a
 // rule left without names is dropped. A denying rule with args stays as it
-// is. Idempotent: the result of a lockdown is unchanged by another.
+// is (libseccomp lets our unconditional rule override it: still a refusal).
+// Idempotent: the result of a lockdown is unchanged by another.
 // Throws HookError (step "plan seccomp", naming `source` and the JSON path)
 // for a profile of the wrong shape or an unknown architecture.
 // `changed` (optional) is set to whether the result differs from `config`.
