@@ -54,7 +54,7 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         "podman/CRI-O precreate stage: read a config.json on stdin, write the rewritten one on stdout");
     auto* rewrite = app.add_subcommand("rewrite", "rewrite BUNDLE/config.json in place, atomically");
     rewrite->add_option("--bundle,-b", o.bundle, "bundle directory holding config.json")->required();
-    rewrite->add_flag("--dry-run", o.dry_run, "print the mounts that would be removed, added or moved; write nothing");
+    rewrite->add_flag("--dry-run", o.dry_run, "print the mounts that would be removed, added or moved, and a seccomp change; write nothing");
     auto* check = app.add_subcommand(
         "check-config", "validate a policy file; print the effective policy as JSON (exit 0) or every problem (exit 1)");
     std::string check_file;

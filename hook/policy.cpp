@@ -229,7 +229,7 @@ std::optional<std::string> validate_annotation_exclude(const std::string& raw, c
 Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnings) {
     Reader r(source, warnings);
     Policy p;
-    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match"});
+    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp"});
 
     const Json* tmp = r.section(doc, "tmp", {"size", "max_size", "nr_inodes"});
     p.tmp_max_size = r.max_size(tmp, "tmp.max_size", p.tmp_max_size);
@@ -288,6 +288,9 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
                 r.fail(at, "invalid regex \"" + value.get<std::string>() + "\": " + e.what());
             }
         }
+    const Json* seccomp = r.section(doc, "seccomp", {"deny_mount"});
+    if (const Json* v = r.field(seccomp, "deny_mount", Json::value_t::boolean, "boolean", "seccomp.deny_mount"))
+        p.seccomp_deny_mount = v->get<bool>();
     r.finish();
     return p;
 }
@@ -304,6 +307,7 @@ Json policy_to_json(const Policy& p) {
         {"annotations", {{"allow_overrides", p.allow_overrides}, {"exclude_under", p.exclude_under}}},
         {"runtime", {{"path", p.runtime_path}}},
         {"match", {{"annotations", p.match_annotations}}},
+        {"seccomp", {{"deny_mount", p.seccomp_deny_mount}}},
     };
 }
 

@@ -37,6 +37,9 @@ struct Policy {
     // of these (key -> ECMAScript regex, matched against the whole value).
     // Empty: every container.
     std::map<std::string, std::string> match_annotations;
+    // Spec writers add seccomp rules that make the mount syscalls fail with
+    // EPERM (hook/seccomp_rules.hpp), so CAP_SYS_ADMIN cannot undo /tmp.
+    bool seccomp_deny_mount = true;
 };
 
 using Warnings = std::vector<std::string>;

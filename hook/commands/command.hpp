@@ -50,8 +50,9 @@ struct Rewrite {
     bool changed = false;
 };
 
-// Whether a rewrite also registers this binary at createRuntime (every
-// spec writer does; hook mode, already running, does not).
+// Whether a rewrite also registers this binary at createRuntime and adds the
+// seccomp mount lockdown (policy seccomp.deny_mount): every spec writer
+// does; hook mode, already running, does not.
 enum class Registration { None, Self };
 
 // Validates `config` (named `name` in errors), plans, logs the plan's

@@ -1,4 +1,5 @@
 #include "../../oci/config.hpp"
+#include "../syscall_names.hpp"
 #include "command.hpp"
 
 namespace agenthook {
@@ -18,7 +19,13 @@ Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& na
     bool changed = false, added = false;
     oci::Json rewritten = apply_to_spec(std::move(config), plan, &changed);
     if (registration == Registration::Self) rewritten = register_hook(std::move(rewritten), self_hook(ctx), &added);
-    return {std::move(rewritten), std::move(plan), changed || added};
+    // Only a spec writer: the runtime has not loaded the seccomp filter yet.
+    // In hook mode the filter is already set, so rules added to the bundle's
+    // config.json would record a lockdown the container does not have.
+    bool locked = false;
+    if (registration == Registration::Self && policy.seccomp_deny_mount)
+        rewritten = apply_mount_lockdown(std::move(rewritten), LibseccompTable(), name, &locked);
+    return {std::move(rewritten), std::move(plan), changed || added || locked};
 }
 
 HookEntry self_hook(const Context& ctx) {

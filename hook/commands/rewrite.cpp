@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "../../oci/json_io.hpp"
+#include "../seccomp_rules.hpp"
 #include "command.hpp"
 
 namespace agenthook {
@@ -16,6 +17,7 @@ int run_rewrite(const Context& ctx) {
 
     if (ctx.options.dry_run) {
         auto changes = describe_mount_changes(before, r.config);
+        if (auto line = describe_seccomp_change(before, r.config)) changes.push_back(*line);
         if (changes.empty()) ctx.out << path << ": no change\n";
         for (const auto& line : changes) ctx.out << line << "\n";
         return 0;

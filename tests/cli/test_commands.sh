@@ -39,6 +39,48 @@ echo "$out" > "$WORK/once.json"
 run "$WORK/once.json" precreate
 check "precreate is idempotent (byte-identical)" [ "$out" = "$(cat "$WORK/once.json")" ]
 
+# Seccomp mount lockdown (policy seccomp.deny_mount, default true).
+LOCKED='["mount","umount2","mount_setattr","move_mount","open_tree","fsopen","fsconfig","fsmount","fspick"]'
+run "$FIX/runc-spec.json" precreate
+check "lockdown: no profile, one is created allowing by default" [ "$(jq -r .linux.seccomp.defaultAction <<< "$out")" = SCMP_ACT_ALLOW ]
+check "lockdown: the native mount syscalls fail with EPERM" [ "$(jq -c '.linux.seccomp.syscalls' <<< "$out")" = "[{\"names\":$LOCKED,\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]" ]
+echo '{"seccomp": {"deny_mount": false}}' > "$WORK/no-lockdown.json"
+run "$FIX/runc-spec.json" --config "$WORK/no-lockdown.json" precreate
+check "deny_mount false: no seccomp section" [ "$(jq -c .linux.seccomp <<< "$out")" = null ]
+# Docker's profile (defaultAction ERRNO, an allow-list naming mount_setattr):
+# the names leave the ALLOW rule, the default denies them, nothing is added.
+jq '.linux.seccomp.syscalls[0].names += ["mount","umount2","umount","fsopen"]' "$FIX/docker-tmp-exec.json" > "$WORK/allow-mount.json"
+want=$(jq -S '.linux.seccomp | .syscalls[0].names -= ["mount_setattr"]' "$FIX/docker-tmp-exec.json")
+run "$FIX/docker-tmp-exec.json" precreate
+check "lockdown: allow-list loses mount_setattr, nothing else changes" [ "$(jq -S .linux.seccomp <<< "$out")" = "$want" ]
+run "$WORK/allow-mount.json" precreate
+check "lockdown: allow-list loses every mount name, gets no rule" [ "$(jq -S .linux.seccomp <<< "$out")" = "$want" ]
+echo "$out" > "$WORK/allow-once.json"
+run "$WORK/allow-once.json" precreate
+check "lockdown: allow-list precreate is idempotent (byte-identical)" [ "$out" = "$(cat "$WORK/allow-once.json")" ]
+# An ALLOW-default profile over x86_64 and x86: umount (i386 only) joins.
+jq '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"syscalls":[{"names":["mount","getpid"],"action":"SCMP_ACT_ALLOW"}]}' \
+    "$FIX/runc-spec.json" > "$WORK/allow-default.json"
+mkdir -p "$WORK/lock-bundle"
+cp "$WORK/allow-default.json" "$WORK/lock-bundle/config.json"
+run /dev/null rewrite --bundle "$WORK/lock-bundle" --dry-run
+check "lockdown: dry-run names the seccomp change" [ "$(tail -n 1 <<< "$out")" = "~ change linux.seccomp (mount lockdown): EPERM for mount, umount, umount2, mount_setattr, move_mount, open_tree, fsopen, fsconfig, fsmount, fspick" ]
+run /dev/null rewrite --bundle "$WORK/lock-bundle"
+check "lockdown: rewrite exits 0" [ "$rc" -eq 0 ]
+check "lockdown: rewrite takes mount out of the ALLOW rule, adds umount for x86" [ "$(jq -c .linux.seccomp.syscalls "$WORK/lock-bundle/config.json")" = \
+    '[{"names":["getpid"],"action":"SCMP_ACT_ALLOW"},{"names":["mount","umount","umount2","mount_setattr","move_mount","open_tree","fsopen","fsconfig","fsmount","fspick"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]' ]
+cp "$WORK/lock-bundle/config.json" "$WORK/lock-once.json"
+run /dev/null rewrite --bundle "$WORK/lock-bundle"
+check "lockdown: a rewrite of a rewrite is byte-identical" cmp -s "$WORK/lock-once.json" "$WORK/lock-bundle/config.json"
+jq '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_VAX"]}' "$FIX/runc-spec.json" > "$WORK/vax.json"
+cp "$WORK/vax.json" "$WORK/lock-bundle/config.json"
+run /dev/null rewrite --bundle "$WORK/lock-bundle"
+check "lockdown: unknown architecture: rewrite exits 1" [ "$rc" -eq 1 ]
+check "lockdown: unknown architecture: one line naming it" [ "$err" = "oci-agent-hook: rewrite: plan seccomp: $WORK/lock-bundle/config.json: linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_VAX\"" ]
+check "lockdown: unknown architecture: config.json untouched" cmp -s "$WORK/vax.json" "$WORK/lock-bundle/config.json"
+run "$WORK/vax.json" precreate
+check "lockdown: unknown architecture: precreate hands the spec on, names it" has "$err" 'unknown architecture "SCMP_ARCH_VAX"'
+
 run "$FIX/docker-tmp-exec.json" precreate
 check "docker exec /tmp replaced" [ "$(jq '[.mounts[] | select(.destination=="/tmp")] | length' <<< "$out")" = 1 ]
 check "docker /tmp noexec" [ "$(jq -r '.mounts[] | select(.destination=="/tmp") | .options | index("noexec") != null' <<< "$out")" = true ]

@@ -457,3 +457,21 @@ TEST_CASE("runtime.path and match.annotations") {
     CHECK_THROWS_WITH_AS(parse_policy(oci::Json::parse(R"({"match":{"annotations":{"k":"(x"}}})"), "p.json", ww),
                          doctest::Contains("match.annotations.k: invalid regex \"(x\""), PolicyError);
 }
+
+TEST_CASE("seccomp.deny_mount") {
+    Warnings w;
+    CHECK(parse_policy(oci::Json::object(), "p.json", w).seccomp_deny_mount);  // default on
+    Policy off = parse_policy(oci::Json::parse(R"({"seccomp":{"deny_mount":false}})"), "p.json", w);
+    CHECK(w.empty());
+    CHECK_FALSE(off.seccomp_deny_mount);
+    CHECK(policy_to_json(off)["seccomp"]["deny_mount"] == false);
+    CHECK(policy_to_json(Policy{})["seccomp"]["deny_mount"] == true);
+
+    Warnings unknown;
+    parse_policy(oci::Json::parse(R"({"seccomp":{"deny_mount":true,"deny_ptrace":true}})"), "p.json", unknown);
+    REQUIRE(unknown.size() == 1);
+    CHECK(unknown[0] == "p.json: seccomp.deny_ptrace: unknown key, ignored");
+    Warnings ww;
+    CHECK_THROWS_WITH_AS(parse_policy(oci::Json::parse(R"({"seccomp":{"deny_mount":"yes"}})"), "p.json", ww),
+                         doctest::Contains("seccomp.deny_mount: expected boolean, got string"), PolicyError);
+}

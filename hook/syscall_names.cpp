@@ -1,0 +1,30 @@
+#include "syscall_names.hpp"
+
+#include <seccomp.h>
+
+#include <cctype>
+
+namespace agenthook {
+
+std::optional<std::string> libseccomp_arch_name(const std::string& oci_arch) {
+    const std::string prefix = "SCMP_ARCH_";
+    if (oci_arch.compare(0, prefix.size(), prefix) != 0 || oci_arch.size() == prefix.size()) return std::nullopt;
+    std::string name = oci_arch.substr(prefix.size());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+}
+
+std::optional<bool> LibseccompTable::has(const std::string& arch, const std::string& name) const {
+    uint32_t token = seccomp_arch_native();
+    if (!arch.empty()) {
+        auto libname = libseccomp_arch_name(arch);
+        token = libname ? seccomp_arch_resolve_name(libname->c_str()) : 0;
+        if (token == 0) return std::nullopt;
+    }
+    // __NR_SCMP_ERROR for an unknown name; another negative number is
+    // libseccomp's placeholder for a syscall this architecture lacks
+    // (umount on x86_64).
+    return seccomp_syscall_resolve_name_arch(token, name.c_str()) >= 0;
+}
+
+}  // namespace agenthook

@@ -1,0 +1,18 @@
+#pragma once
+// The SyscallTable of the machine's libseccomp (linked statically into the
+// hook): which syscall names each architecture has.
+#include "seccomp_rules.hpp"
+
+namespace agenthook {
+
+class LibseccompTable : public SyscallTable {
+public:
+    std::optional<bool> has(const std::string& arch, const std::string& name) const override;
+};
+
+// libseccomp's name of an OCI architecture: "SCMP_ARCH_X86_64" ->
+// "x86_64" (the OCI names are libseccomp's own constants), nullopt for a
+// name without the SCMP_ARCH_ prefix.
+std::optional<std::string> libseccomp_arch_name(const std::string& oci_arch);
+
+}  // namespace agenthook
