@@ -1,14 +1,20 @@
 # shellcheck shell=bash
-# Helpers of the command-level test scripts that take a built file
-# (test_hardening.sh, test_install_rules.sh): each check prints "ok" or
-# "FAIL" and is counted; cli_finish prints the counts and sets the exit code.
+# Helpers of the command-level test scripts (tests/cli/test_*.sh): each
+# check prints "ok" or "FAIL" and is counted; cli_finish prints the counts
+# and sets the exit code.
 passed=0 failed=0
 
-check() {  # check NAME CONDITION-COMMAND...
+# check NAME CONDITION-COMMAND...: a failure also shows $err, the stderr of
+# the scripts' last run of the binary, when there is one.
+check() {
     local name=$1; shift
     if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
+    else failed=$((failed + 1)); echo "FAIL $name"; [ -n "${err:-}" ] && printf '     stderr: %s\n' "$err"; fi
+    return 0
 }
+
+has() { grep -qF -- "$2" <<< "$1"; }
+one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && [ -n "$1" ]; }
 
 # same GOT WANT: equal, else the diff (indented) and false.
 same() { [ "$1" = "$2" ] || { diff <(echo "$1") <(echo "$2") | sed 's/^/     /'; return 1; }; }

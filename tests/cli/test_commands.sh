@@ -12,20 +12,13 @@ trap 'rm -rf "$WORK"' EXIT
 export OCI_AGENT_HOOK_CONFIG=$WORK/policy.json
 echo '{}' > "$WORK/policy.json"
 unset AGENT_TMP_SIZE
-passed=0 failed=0
-
-check() {  # check NAME CONDITION-COMMAND...
-    local name=$1; shift
-    if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 run() {  # run STDIN-FILE ARGS... -> $out $err $rc
     out=$("$BIN" "${@:2}" < "$1" 2> "$WORK/err"); rc=$?; err=$(cat "$WORK/err")
 }
 
-has() { grep -qF -- "$2" <<< "$1"; }
-one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && [ -n "$1" ]; }
 
 # precreate: stdout is exactly the rewritten JSON.
 run "$FIX/runc-spec.json" precreate
@@ -333,5 +326,4 @@ check "no command exits 2" [ "$rc" -eq 2 ]
 run /dev/null --help
 check "--help names the commands" has "$out" "check-config"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish commands

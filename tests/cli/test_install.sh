@@ -13,16 +13,9 @@ trap 'rm -rf "$WORK"' EXIT
 export OCI_AGENT_HOOK_CONFIG=$WORK/policy.json
 echo '{}' > "$WORK/policy.json"
 PY=/usr/bin/python3
-passed=0 failed=0
-
-check() {  # check NAME CONDITION-COMMAND...
-    local name=$1; shift
-    if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=tests/cli/lib.sh
+. "$HERE/lib.sh"
 run() { out=$("$BIN" "$@" 2> "$WORK/err"); rc=$?; err=$(cat "$WORK/err"); }
-has() { grep -qF -- "$2" <<< "$1"; }
-one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && [ -n "$1" ]; }
 # Conditions on the last run, each one command so that check counts all of it.
 exited() { [ "$rc" -eq "$1" ]; }
 succeeded_saying() { [ "$rc" -eq 0 ] && has "$out" "$1"; }
@@ -30,6 +23,16 @@ succeeded_without() { [ "$rc" -eq 0 ] && ! has "$out" "$1"; }
 refused() { [ "$rc" -eq 1 ] && has "$err" "$1"; }                         # exit 1, stderr names TEXT
 refused_line() { [ "$rc" -eq 1 ] && one_line "$err" && has "$err" "$1"; }  # ... in one line
 usage_error() { [ "$rc" -eq 2 ] && has "$err" "$1"; }
+# refused_untouched LABEL FILE TEXT ARGS...: `install ARGS` fails with one
+# line naming TEXT, and FILE keeps its bytes.
+refused_untouched() {
+    local label=$1 file=$2 text=$3 sum
+    shift 3
+    sum=$(sha256sum < "$file")
+    run install "$@"
+    check "$label" refused_line "$text"
+    check "${label%%:*}: ... and the file is untouched" [ "$(sha256sum < "$file")" = "$sum" ]
+}
 state() { (cd "$1" && find . -type f -printf '%p %T@ ' -exec sha256sum {} \; | sort); }  # names, mtimes, checksums
 # Semantic comparison; an explicit default runtime "runc" is the engines' default.
 NORM='import json,sys
@@ -114,18 +117,14 @@ run uninstall --engine docker --config-dir "$WORK/docker" --runtime-name myagent
 check "docker: uninstall of the default runtime without --set-as-default refused" refused "default-runtime"
 "$BIN" uninstall --engine docker --config-dir "$WORK/docker" --runtime-name myagent --set-as-default > /dev/null
 echo '{"runtimes": {"agent": {"path": "/usr/bin/something-else"}}}' > "$WORK/docker/daemon.json"
-sum=$(sha256sum < "$WORK/docker/daemon.json")
-run install --engine docker --config-dir "$WORK/docker"
-check "docker: a different runtimes.agent is refused" refused_line "runtimes.agent is"
-check "docker: ... and the file is untouched" [ "$(sha256sum < "$WORK/docker/daemon.json")" = "$sum" ]
+refused_untouched "docker: a different runtimes.agent is refused" "$WORK/docker/daemon.json" "runtimes.agent is" \
+    --engine docker --config-dir "$WORK/docker"
 echo '{"default-runtime": "nvidia"}' > "$WORK/docker/daemon.json"
 run install --engine docker --config-dir "$WORK/docker" --set-as-default
 check "docker: a different default-runtime is refused" refused 'default-runtime is "nvidia"'
 printf '{"log-level": "warn",,}\n' > "$WORK/docker/daemon.json"
-sum=$(sha256sum < "$WORK/docker/daemon.json")
-run install --engine docker --config-dir "$WORK/docker"
-check "docker: unparsable daemon.json: error naming the file and byte" refused_line "parse JSON: $WORK/docker/daemon.json: byte 22"
-check "docker: ... and the file is untouched" [ "$(sha256sum < "$WORK/docker/daemon.json")" = "$sum" ]
+refused_untouched "docker: unparsable daemon.json: error naming the file and byte" "$WORK/docker/daemon.json" \
+    "parse JSON: $WORK/docker/daemon.json: byte 22" --engine docker --config-dir "$WORK/docker"
 rm -f "$WORK/docker/daemon.json"
 
 # --- containerd: config.toml -----------------------------------------------------
@@ -169,10 +168,8 @@ run uninstall --engine containerd --config-dir "$WORK/ctrd2"
 check "containerd imports: uninstall succeeds" exited 0
 check "containerd imports: ... and removes the drop-in" test ! -e "$WORK/ctrd2/conf.d/oci-agent-hook.toml"
 printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd\nx = 1\n' > "$WORK/ctrd/config.toml"
-sum=$(sha256sum < "$WORK/ctrd/config.toml")
-run install --engine containerd --config-dir "$WORK/ctrd"
-check "containerd: unparsable config.toml: error naming file, line and column" refused_line "parse TOML: $WORK/ctrd/config.toml: line 2, column"
-check "containerd: ... and the file is untouched" [ "$(sha256sum < "$WORK/ctrd/config.toml")" = "$sum" ]
+refused_untouched "containerd: unparsable config.toml: error naming file, line and column" "$WORK/ctrd/config.toml" \
+    "parse TOML: $WORK/ctrd/config.toml: line 2, column" --engine containerd --config-dir "$WORK/ctrd"
 printf 'root = "/x"\n' > "$WORK/ctrd/config.toml"
 run install --engine containerd --config-dir "$WORK/ctrd"
 check "containerd: a version 1 config is refused" refused "version 1"
@@ -206,5 +203,4 @@ check "docker with --bundle: usage error" [ "$rc" -eq 2 ]
 run install --engine lxc
 check "unknown engine: usage error" [ "$rc" -eq 2 ]
 
-echo "install: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish install

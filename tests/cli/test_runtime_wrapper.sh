@@ -9,14 +9,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 FIX=$HERE/../fixtures
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-passed=0 failed=0
-
-check() {  # check NAME CONDITION-COMMAND...
-    local name=$1; shift
-    if "$@"; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; [ -n "${err:-}" ] && printf '     stderr: %s\n' "$err"; fi
-}
-has() { grep -qF -- "$2" <<< "$1"; }
+# shellcheck source=tests/cli/lib.sh
+. "$HERE/lib.sh"
 
 # The stand-in runtime writes its argv (one per line) where CALLED says.
 FAKE=$WORK/fake-runc
@@ -128,5 +122,4 @@ check "text --log-format: a logfmt line" grep -q '^time=".*" level=error msg="oc
 OCI_AGENT_HOOK_CONFIG=$WORK/bad.json wrap delete --force b1
 check "bad policy never blocks a delete" expect_called delete --force b1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish runtime_wrapper
