@@ -112,24 +112,29 @@ void replace_atomic(const std::string& path, const std::string& content, const s
     if (dirfd.valid()) ::fsync(dirfd.get());
 }
 
+// The file to be replaced, which must be a regular file; false when it
+// does not exist and `missing_ok`.
+bool stat_target(const std::string& path, struct stat& st, bool missing_ok) {
+    if (::stat(path.c_str(), &st) != 0) {
+        if (missing_ok && errno == ENOENT) return false;
+        throw sys_error("stat", path, errno);
+    }
+    if (!S_ISREG(st.st_mode)) throw HookError("write", path, "not a regular file");
+    return true;
+}
+
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& content) {
     struct stat original {};
-    if (::stat(path.c_str(), &original) != 0) throw sys_error("stat", path, errno);
-    if (!S_ISREG(original.st_mode)) throw HookError("write", path, "not a regular file");
+    stat_target(path, original, false);
     replace_atomic(path, content, &original, 0);
 }
 
 void write_or_create_file_atomic(const std::string& path, const std::string& content, unsigned create_mode) {
     struct stat original {};
-    if (::stat(path.c_str(), &original) != 0) {
-        if (errno != ENOENT) throw sys_error("stat", path, errno);
-        replace_atomic(path, content, nullptr, create_mode);
-        return;
-    }
-    if (!S_ISREG(original.st_mode)) throw HookError("write", path, "not a regular file");
-    replace_atomic(path, content, &original, 0);
+    bool exists = stat_target(path, original, true);
+    replace_atomic(path, content, exists ? &original : nullptr, create_mode);
 }
 
 }  // namespace oci
