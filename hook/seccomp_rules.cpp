@@ -70,7 +70,33 @@ std::vector<std::string> present_names(const Json& seccomp, const SyscallTable& 
     return present;
 }
 
+// The profile for a spec without one: everything allowed, on every
+// architecture this CPU runs that libseccomp knows.
+Json created_profile(const SyscallTable& table) {
+    Json profile = {{"defaultAction", "SCMP_ACT_ALLOW"}};
+    Json arches = Json::array();
+    for (const auto& arch : companion_arches(table.native_arch()))
+        if (!arch.empty() && table.has(arch, "mount").has_value()) arches.push_back(arch);
+    if (!arches.empty()) profile["architectures"] = std::move(arches);
+    return profile;
+}
+
 }  // namespace
+
+std::vector<std::string> companion_arches(const std::string& native) {
+    // The pairs Linux runs side by side (compat syscall entry points).
+    static const std::vector<std::vector<std::string>> families = {
+        {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"},
+        {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"},
+        {"SCMP_ARCH_S390X", "SCMP_ARCH_S390"},
+        {"SCMP_ARCH_PPC64", "SCMP_ARCH_PPC"},
+        {"SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPS"},
+        {"SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_MIPSEL"},
+    };
+    for (const auto& family : families)
+        if (family.front() == native) return family;
+    return {native};
+}
 
 bool denies(const std::string& action) {
     static const std::set<std::string> denying = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
@@ -86,7 +112,7 @@ Json apply_mount_lockdown(Json config, const SyscallTable& table, const std::str
     const Json* existing = nullptr;
     if (linux_it != config.end())
         if (auto it = linux_it->find("seccomp"); it != linux_it->end()) existing = &*it;
-    Json seccomp = existing ? *existing : Json{{"defaultAction", "SCMP_ACT_ALLOW"}};
+    Json seccomp = existing ? *existing : created_profile(table);
     validate_profile(seccomp, source);
     const std::set<std::string> locked(lockdown_syscalls().begin(), lockdown_syscalls().end());
 

@@ -28,7 +28,16 @@ public:
     // ("SCMP_ARCH_X86_64"); "" is the native architecture. nullopt: the
     // architecture is unknown.
     virtual std::optional<bool> has(const std::string& arch, const std::string& name) const = 0;
+    // The OCI name of the native architecture ("SCMP_ARCH_X86_64").
+    virtual std::string native_arch() const = 0;
 };
+
+// The architectures a profile the lockdown creates lists: the native one and
+// the ones its CPU also runs (x86_64: x86 and x32; aarch64: arm; ...).
+// A filter lists only what it names, and the runtimes kill a call of an
+// unlisted architecture: with the native one alone, a 32-bit program, fine
+// in a container without a profile, would die of SIGSYS on its first call.
+std::vector<std::string> companion_arches(const std::string& native);
 
 // The seccomp actions that, unconditionally, make a call fail or never
 // return; the others (ALLOW, LOG, TRACE, NOTIFY, anything unknown) may let
@@ -40,7 +49,7 @@ bool denies(const std::string& action);
 // "errnoRet": 1} for the names that are not denied already. Names no
 // architecture of the profile (its architectures and the native one) has are
 // left out. Without a profile, one is created with defaultAction
-// SCMP_ACT_ALLOW for the native architecture.
+// SCMP_ACT_ALLOW for companion_arches(table.native_arch()).
 // Never weakens the profile: a name already denied unconditionally (a rule
 // with a denying action and no args, or a denying defaultAction and no rule
 // letting it through) keeps that; the name is taken out of every rule that

@@ -27,4 +27,18 @@ std::optional<bool> LibseccompTable::has(const std::string& arch, const std::str
     return seccomp_syscall_resolve_name_arch(token, name.c_str()) >= 0;
 }
 
+std::string LibseccompTable::native_arch() const {
+    // libseccomp names the native token only through its own constants; the
+    // OCI names are those constants' names.
+    static const char* const known[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86",     "SCMP_ARCH_X32",     "SCMP_ARCH_AARCH64",
+                                        "SCMP_ARCH_ARM",    "SCMP_ARCH_S390X",   "SCMP_ARCH_S390",    "SCMP_ARCH_PPC64LE",
+                                        "SCMP_ARCH_PPC64",  "SCMP_ARCH_PPC",     "SCMP_ARCH_RISCV64", "SCMP_ARCH_MIPS64",
+                                        "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
+                                        "SCMP_ARCH_MIPSEL", "SCMP_ARCH_LOONGARCH64"};
+    const uint32_t native = seccomp_arch_native();
+    for (const char* oci : known)
+        if (seccomp_arch_resolve_name(libseccomp_arch_name(oci)->c_str()) == native) return oci;
+    return "";
+}
+
 }  // namespace agenthook

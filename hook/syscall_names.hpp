@@ -8,6 +8,7 @@ namespace agenthook {
 class LibseccompTable : public SyscallTable {
 public:
     std::optional<bool> has(const std::string& arch, const std::string& name) const override;
+    std::string native_arch() const override;
 };
 
 // libseccomp's name of an OCI architecture: "SCMP_ARCH_X86_64" ->

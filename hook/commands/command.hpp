@@ -63,4 +63,14 @@ Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& na
 // The createRuntime entry spec writers add (see registration.hpp).
 HookEntry self_hook(const Context& ctx);
 
+// When precreate cannot plan a spec it hands it on (podman would show its
+// user nothing but "exit status 1") with its error line in this
+// annotation, and the createRuntime stage refuses the container with that
+// line: some of precreate's steps (the seccomp lockdown) have no twin in
+// hook mode that would fail again by itself.
+inline constexpr const char* kRefusedAnnotation = "oci-agent-hook/refused";
+
+// Throws HookError with precreate's error line when `config` carries it.
+void refuse_if_precreate_refused(const oci::Json& config, const std::string& name);
+
 }  // namespace agenthook

@@ -34,4 +34,13 @@ HookEntry self_hook(const Context& ctx) {
                            ctx.env.tmp_size);
 }
 
+void refuse_if_precreate_refused(const oci::Json& config, const std::string& name) {
+    auto annotations = config.find("annotations");
+    if (annotations == config.end() || !annotations->is_object()) return;
+    auto refused = annotations->find(kRefusedAnnotation);
+    if (refused == annotations->end()) return;
+    throw HookError("precreate refused the spec", name + ": annotations." + kRefusedAnnotation,
+                    refused->is_string() ? refused->get<std::string>() : refused->dump());
+}
+
 }  // namespace agenthook

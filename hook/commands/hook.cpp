@@ -35,9 +35,10 @@ int run_hook(const Context& ctx) {
                         "no container process (pid " + std::to_string(state.pid) +
                             "); register the hook at createRuntime or prestart");
 
-    Policy policy = load_effective_policy(ctx);
     const std::string config_path = state.bundle + "/config.json";
     oci::Json read_by_runtime = oci::parse_object(oci::read_file_bounded(config_path), config_path);
+    refuse_if_precreate_refused(read_by_runtime, config_path);
+    Policy policy = load_effective_policy(ctx);
     // Hook mode meets the mounts the runtime made from the config it read,
     // so the live plan is judged against that one, not the rewrite.
     oci::Json mounts_made = read_by_runtime;

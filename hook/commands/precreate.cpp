@@ -4,8 +4,8 @@
 // podman throws a precreate hook's stderr away: its user would see only
 // "exit status 1". So when the spec cannot be planned (a bad policy file,
 // say), precreate hands the spec on unchanged but for its own createRuntime
-// entry, and that stage, whose message runc prints, fails closed with the
-// reason.
+// entry and its error line (kRefusedAnnotation), and that stage, whose
+// message runc prints, fails closed with the reason.
 #include <istream>
 #include <ostream>
 
@@ -37,6 +37,7 @@ int run_precreate(const Context& ctx) {
         oci::Json& annotations = config["annotations"];
         if (!annotations.is_object()) annotations = oci::Json::object();
         if (!annotations.contains(kHookStderrAnnotation)) annotations[kHookStderrAnnotation] = "/dev/stderr";
+        annotations[kRefusedAnnotation] = e.line();
         out = register_hook(std::move(config), self_hook(ctx));
     }
     ctx.out << oci::dump(out);

@@ -123,7 +123,6 @@ hook_stderr() {
     esac
 }
 
-lacks() { ! grep -qF -- "$2" <<< "$1"; }
 one_line() { [ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ]; }
 
 # same_text NAME BEFORE AFTER: equal, or prints the difference.

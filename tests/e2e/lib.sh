@@ -105,6 +105,7 @@ check() {  # check NAME COMMAND...: records a pass or a failure
 
 has() { grep -qF -- "$2" <<< "$1"; }
 has_re() { grep -qE -- "$2" <<< "$1"; }
+lacks() { ! grep -qF -- "$2" <<< "$1"; }
 
 # The mountinfo line for mount point $2 in workload output $1.
 mount_line() { awk -v mp="$2" '$5 == mp' <<< "$1" | tail -n 1; }

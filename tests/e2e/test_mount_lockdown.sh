@@ -44,6 +44,50 @@ check "lockdown: /tmp stays noexec" expect_noexec_denied /tmp
 check "lockdown: umount /tmp fails with EPERM" expect_re try umount '^fail \(rc [0-9]+\): .*Operation not permitted'
 check "lockdown: /tmp is still the tmpfs" expect try tmpfs-left ok
 
+# ---- a profile precreate cannot merge: the container is refused ----------------
+# A rule with the old singular "name" and no "names": runc takes it (a rule
+# for no syscall), crun refuses the spec itself. precreate cannot add the
+# lockdown to it, hands the spec on with its error in an annotation, and the
+# createRuntime stage must refuse the container instead of starting it
+# without the lockdown.
+reset_bundle "$b"
+e2e_edit_config "$b" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "getpid", "action": "SCMP_ACT_ALLOW"}]}'
+"$HOOK" --config "$locked" precreate < "$b/config.json" > "$b/config.json.new" 2> /dev/null && mv "$b/config.json.new" "$b/config.json"
+check "unmergeable profile: precreate records its error in the spec" \
+    grep -qF '"oci-agent-hook/refused": "plan seccomp: config.json (stdin): linux.seccomp.syscalls[0].names: expected an array of syscall names"' "$b/config.json"
+run_container "$b"
+check "unmergeable profile: the container is refused" [ "$rc" -ne 0 ]
+check "unmergeable profile: the workload never ran" lacks "$out" "remount"
+if [ "$E2E_RUNTIME" = runc ]; then
+    check "unmergeable profile: runc shows precreate's reason" \
+        has "$out" "createRuntime: precreate refused the spec: $b/config.json: annotations.oci-agent-hook/refused: plan seccomp: config.json (stdin): linux.seccomp.syscalls[0].names: expected an array of syscall names"
+fi
+# The same spec with the lockdown off: precreate plans it, the container runs.
+reset_bundle "$b"
+e2e_edit_config "$b" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"name": "getpid", "action": "SCMP_ACT_ALLOW"}]}'
+"$HOOK" --config "$open" precreate < "$b/config.json" > "$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+check "unmergeable profile, deny_mount false: nothing refused" lacks "$(cat "$b/config.json")" "oci-agent-hook/refused"
+
+# ---- a spec without a profile: 32-bit calls still run ---------------------------
+# The created profile lists the CPU's companion architectures: with x86_64
+# alone, an int 0x80 call (x86 arch) would meet the runtimes' bad-arch kill.
+if [ "$(uname -m)" = x86_64 ] && command -v gcc > /dev/null; then
+    reset_bundle "$b"
+    printf '%s\n' '#include <stdio.h>' \
+        'int main(void) { long r; __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory"); printf("i386 getpid %ld\n", r); return 0; }' \
+        > "$E2E_WORK/i386pid.c"
+    gcc -static -O1 -o "$b/rootfs/i386pid" "$E2E_WORK/i386pid.c"
+    e2e_edit_config "$b" '.process.args = ["/i386pid"]'
+    "$HOOK" --config "$locked" precreate < "$b/config.json" > "$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+    check "32-bit: the created profile lists x86_64, x86 and x32" \
+        [ "$(jq -c .linux.seccomp.architectures "$b/config.json")" = '["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"]' ]
+    run_container "$b"
+    check "32-bit: an i386 syscall runs under the lockdown" has_re "$out" '^i386 getpid [0-9]+'
+    rm -f "$b/rootfs/i386pid"
+else
+    echo "SKIP 32-bit check: needs an x86_64 machine with gcc"
+fi
+
 # ---- deny_mount false: the same workload remounts /tmp exec ----------------
 precreate_with "$open"
 check "no lockdown: config.json has no seccomp profile" [ "$(jq -c .linux.seccomp "$b/config.json")" = null ]

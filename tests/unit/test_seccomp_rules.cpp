@@ -27,6 +27,8 @@ public:
         if (it == table.end()) return std::nullopt;
         return it->second.count(name) != 0;
     }
+    // x86_64, whose x32 companion this libseccomp does not know.
+    std::string native_arch() const override { return "SCMP_ARCH_X86_64"; }
 };
 
 // A table whose native architecture is TOY only.
@@ -36,6 +38,7 @@ public:
         if (!arch.empty()) return FakeTable().has(arch, name);
         return FakeTable().has("SCMP_ARCH_TOY", name);
     }
+    std::string native_arch() const override { return "SCMP_ARCH_TOY"; }
 };
 
 const Json kNative = Json::array({"mount", "umount2", "mount_setattr", "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick"});
@@ -57,27 +60,41 @@ Json lock(const Json& config, bool* changed = nullptr, const SyscallTable& table
 
 }  // namespace
 
-TEST_CASE("no profile: one is created, ALLOW by default, the native names fail with EPERM") {
+TEST_CASE("no profile: one is created, ALLOW by default on the CPU's architectures, the names fail with EPERM") {
     bool changed = false;
     Json out = lock(spec(), &changed);
     CHECK(changed);
-    CHECK(out["linux"]["seccomp"] == Json{{"defaultAction", "SCMP_ACT_ALLOW"}, {"syscalls", {lockdown_rule(kNative)}}});
+    // x86 beside x86_64, so 32-bit programs keep running (x32 is unknown to
+    // this table and left out); x86's umount joins the names.
+    CHECK(out["linux"]["seccomp"] == Json{{"defaultAction", "SCMP_ACT_ALLOW"},
+                                          {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"}},
+                                          {"syscalls", {lockdown_rule(kWithUmount)}}});
     CHECK(out["linux"]["namespaces"] == Json::array());  // the rest is kept
 
     // No linux section at all.
     Json bare = spec();
     bare.erase("linux");
-    CHECK(lock(bare)["linux"]["seccomp"]["syscalls"][0] == lockdown_rule(kNative));
+    CHECK(lock(bare)["linux"]["seccomp"]["syscalls"][0] == lockdown_rule(kWithUmount));
 
     // Idempotent: byte-identical, and reported unchanged.
     bool again = true;
     CHECK(lock(out, &again).dump() == out.dump());
     CHECK_FALSE(again);
 
-    // The names are those of the native architecture: umount is left out
-    // on x86_64 and fsopen & co on a machine that lacks them.
-    CHECK(lock(spec(), nullptr, ToyTable())["linux"]["seccomp"]["syscalls"][0]["names"] ==
-          Json::array({"mount", "umount"}));
+    // The names are those of the listed architectures: fsopen & co are
+    // left out on a machine that lacks them; a CPU with no companions lists
+    // itself alone.
+    Json toy = lock(spec(), nullptr, ToyTable())["linux"]["seccomp"];
+    CHECK(toy["syscalls"][0]["names"] == Json::array({"mount", "umount"}));
+    CHECK(toy["architectures"] == Json::array({"SCMP_ARCH_TOY"}));
+}
+
+TEST_CASE("companion_arches: the architectures a CPU runs") {
+    CHECK(companion_arches("SCMP_ARCH_X86_64") == std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"});
+    CHECK(companion_arches("SCMP_ARCH_AARCH64") == std::vector<std::string>{"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"});
+    CHECK(companion_arches("SCMP_ARCH_RISCV64") == std::vector<std::string>{"SCMP_ARCH_RISCV64"});
+    // The companions never add theirs: x86 does not run x86_64 code.
+    CHECK(companion_arches("SCMP_ARCH_X86") == std::vector<std::string>{"SCMP_ARCH_X86"});
 }
 
 TEST_CASE("architectures: a name stays when any of them (or the native one) has it") {
@@ -195,6 +212,12 @@ TEST_CASE("LibseccompTable: the machine's libseccomp") {
     CHECK(table.has("SCMP_ARCH_AARCH64", "fsopen") == true);
     CHECK(table.has("SCMP_ARCH_X86", "umount") == true);      // the one-argument unmount of i386
     CHECK(table.has("SCMP_ARCH_X86_64", "umount") == false);  // x86_64 has only umount2
+#if defined(__x86_64__)
+    CHECK(table.native_arch() == "SCMP_ARCH_X86_64");
+#elif defined(__aarch64__)
+    CHECK(table.native_arch() == "SCMP_ARCH_AARCH64");
+#endif
+    CHECK_FALSE(table.native_arch().empty());
     CHECK_FALSE(table.has("SCMP_ARCH_VAX", "mount").has_value());
     CHECK_FALSE(table.has("x86_64", "mount").has_value());
 }
@@ -202,7 +225,7 @@ TEST_CASE("LibseccompTable: the machine's libseccomp") {
 TEST_CASE("describe_seccomp_change: the --dry-run line") {
     CHECK_FALSE(describe_seccomp_change(spec(), spec()).has_value());
     CHECK(describe_seccomp_change(spec(), lock(spec())) ==
-          "~ change linux.seccomp (mount lockdown, profile created): EPERM for mount, umount2, mount_setattr, "
+          "~ change linux.seccomp (mount lockdown, profile created): EPERM for mount, umount, umount2, mount_setattr, "
           "move_mount, open_tree, fsopen, fsconfig, fsmount, fspick");
     // Names only taken out of an ALLOW rule: no EPERM rule is new.
     Json allow_list = spec({{"defaultAction", "SCMP_ACT_ERRNO"},
