@@ -68,11 +68,15 @@ chmod 0755 "$KILLER"
 POLICY=$E2E_WORK/policy-faults.json
 echo '{"exclude": {"paths": ["/workspace/cache"]}}' > "$POLICY"
 
-# hook_processes: pids of live processes running the hook binary.
+# hook_processes: pids of live processes running the hook binary with this
+# test's policy (the worker is a fork: same binary, same command line), not
+# those of other tests of the same build.
 hook_processes() {
-    local exe
+    local exe pid
     for exe in /proc/[0-9]*/exe; do
-        [ "$exe" -ef "$HOOK" ] 2> /dev/null && { p=${exe#/proc/}; echo "${p%/exe}"; }
+        pid=${exe#/proc/}
+        pid=${pid%/exe}
+        [ "$exe" -ef "$HOOK" ] 2> /dev/null && grep -qzxF -- "$POLICY" "/proc/$pid/cmdline" 2> /dev/null && echo "$pid"
     done
     return 0
 }
@@ -189,7 +193,7 @@ fuse_start() {
     : > "$HOOK_ERR"
     snapshot_host
     # shellcheck disable=SC2016 # the inner script expands its own variables
-    result=$(cd "$BUNDLE" && OUT=$E2E_WORK/$name.out HOOK=$HOOK unshare --mount -- bash -c '
+    result=$(cd "$BUNDLE" && OUT=$E2E_WORK/$name.out HOOK=$HOOK POLICY=$POLICY unshare --mount -- bash -c '
         fuse_hang=$1 mnt=$2 ready=$3
         shift 3
         mount --make-rprivate / || exit 1
@@ -203,7 +207,9 @@ fuse_start() {
         timeout --foreground -k 5 30 "$@" > "$OUT" 2>&1 < /dev/null
         echo "rc=$? ms=$((($(date +%s%N) - start) / 1000000))"
         sleep 1
-        for exe in /proc/[0-9]*/exe; do [ "$exe" -ef "$HOOK" ] 2> /dev/null && echo "survivor=$exe"; done
+        for exe in /proc/[0-9]*/exe; do
+            [ "$exe" -ef "$HOOK" ] 2> /dev/null && grep -qzxF -- "$POLICY" "${exe%/exe}/cmdline" 2> /dev/null && echo "survivor=$exe"
+        done
         kill "$fuse"
         wait "$fuse"
         umount -l "$mnt"
