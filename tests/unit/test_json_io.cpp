@@ -39,13 +39,20 @@ TEST_CASE("read_bounded refuses more than the limit") {
     CHECK_THROWS_WITH_AS(read_bounded(big, "in", 5), "read: in: larger than the 0 MiB limit", HookError);
 }
 
-TEST_CASE("write_file_atomic keeps mode, leaves no temporary file") {
-    namespace fs = std::filesystem;
+namespace {
+// A new directory under /tmp holding config.json with "old" in it.
+std::filesystem::path dir_with_old_config() {
     char templ[] = "/tmp/oci-agent-hook-test-XXXXXX";
     REQUIRE(mkdtemp(templ) != nullptr);
-    fs::path dir = templ;
+    std::ofstream(std::filesystem::path(templ) / "config.json") << "old";
+    return templ;
+}
+}  // namespace
+
+TEST_CASE("write_file_atomic keeps mode, leaves no temporary file") {
+    namespace fs = std::filesystem;
+    fs::path dir = dir_with_old_config();
     fs::path file = dir / "config.json";
-    std::ofstream(file) << "old";
     REQUIRE(chmod(file.c_str(), 0640) == 0);
     write_file_atomic(file, "new content\n");
     std::ifstream in(file);
@@ -84,11 +91,8 @@ TEST_CASE("read_fd_bounded: a pipe that never closes ends at the deadline, a clo
 
 TEST_CASE("write_file_atomic removes temporary files of killed writers, not of live ones") {
     namespace fs = std::filesystem;
-    char templ[] = "/tmp/oci-agent-hook-test-XXXXXX";
-    REQUIRE(mkdtemp(templ) != nullptr);
-    fs::path dir = templ;
+    fs::path dir = dir_with_old_config();
     fs::path file = dir / "config.json";
-    std::ofstream(file) << "old";
     // A killed writer's leftover: nobody holds its lock.
     std::ofstream(dir / ".config.json.oci-agent-hook.4242.0") << "stale";
     // A live writer's: locked. And a file of another name.
