@@ -3,6 +3,7 @@
 // and the two loops every reader and writer of an fd needs.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -45,5 +46,9 @@ bool write_fully(int fd, std::string_view data);
 // Appends everything `fd` yields until end of file to `out`; returns 0, the
 // read's errno, or EFBIG once `out` holds more than `limit` bytes.
 int read_fully(int fd, std::string& out, std::size_t limit);
+
+// read_fully for a pipe whose writer may never close it: also returns
+// ETIMEDOUT once `deadline` has passed without end of file.
+int read_fully_within(int fd, std::string& out, std::size_t limit, std::chrono::milliseconds deadline);
 
 }  // namespace agenthook

@@ -1,7 +1,7 @@
 #include "in_container.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,28 +65,6 @@ std::string error_reply(const HookError& e) {
     ::_exit(write_fully(out, msg) ? 0 : 3);
 }
 
-// Reads the child's reply until end of file or the deadline; returns 0,
-// an errno, or ETIMEDOUT.
-int read_reply(int fd, std::string& reply, std::chrono::milliseconds deadline) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    char buf[4096];
-    while (true) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return ETIMEDOUT;
-        struct pollfd p{fd, POLLIN, 0};
-        int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready < 0) return errno;
-        if (ready == 0) return ETIMEDOUT;
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno;
-        if (n == 0) return 0;
-        reply.append(buf, static_cast<std::size_t>(n));
-        if (reply.size() > kMaxReply) return EFBIG;
-    }
-}
-
 }  // namespace
 
 std::vector<std::string> apply_in_child(const LivePlan& plan,
@@ -96,16 +74,22 @@ std::vector<std::string> apply_in_child(const LivePlan& plan,
     if (::pipe2(fds, O_CLOEXEC) != 0) throw sys_error("create pipe", "", errno);
     Fd read_end(fds[0]), write_end(fds[1]);
 
+    const pid_t parent = ::getpid();
     pid_t child = ::fork();
     if (child < 0) throw sys_error("fork", "", errno);
     if (child == 0) {
+        // The parent is what enforces the deadline and reports: a runtime
+        // that kills the hook (hooks[].timeout) must not leave the worker
+        // acting in the container's namespace on its own. The getppid check
+        // covers a parent killed before the prctl.
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(4);
         read_end.reset();
         child_main(write_end.get(), plan, make_sys);
     }
     write_end.reset();
 
     std::string reply;
-    int read_err = read_reply(read_end.get(), reply, deadline);
+    int read_err = read_fully_within(read_end.get(), reply, kMaxReply, deadline);
     if (read_err != 0) ::kill(child, SIGKILL);
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {

@@ -1,11 +1,15 @@
 #include "json_io.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <memory>
 
 #include "../hook/error.hpp"
 #include "../hook/fd.hpp"
@@ -33,6 +37,18 @@ std::string read_bounded(std::istream& in, const std::string& name, std::size_t 
         if (text.size() > limit) throw too_large(name, limit);
     }
     if (in.bad()) throw HookError("read", name, "read error");
+    return text;
+}
+
+std::string read_fd_bounded(int fd, const std::string& name, std::size_t limit,
+                            std::chrono::milliseconds deadline) {
+    std::string text;
+    int err = agenthook::read_fully_within(fd, text, limit, deadline);
+    if (err == ETIMEDOUT)
+        throw HookError("read", name, "no end of input within " + std::to_string(deadline.count()) + " ms", err,
+                        "the writer never closed it");
+    if (err == EFBIG) throw too_large(name, limit);
+    if (err != 0) throw sys_error("read", name, err);
     return text;
 }
 
@@ -76,40 +92,100 @@ std::string base_of(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Removes the temporary file unless the rename consumed it.
-struct TempFile {
-    std::string path;
-    bool armed = true;
-    ~TempFile() {
-        if (armed) ::unlink(path.c_str());
+// Removes a named temporary file unless the rename consumed it.
+struct TempName {
+    int dir_fd;
+    std::string name;
+    ~TempName() {
+        if (!name.empty()) ::unlinkat(dir_fd, name.c_str(), 0);
     }
 };
 
-}  // namespace
+// Every temporary file of `path` is named "." + its name + this + a suffix.
+constexpr const char* kTempTag = ".oci-agent-hook.";
 
-namespace {
+// Removes temporary files of earlier writers of the same file that were
+// killed before their rename. A writer holds an flock on its temporary file
+// from before the file has a name until after the rename, so a named one
+// whose lock can be taken has no live writer. (On a filesystem without
+// O_TMPFILE the name comes first, a moment before the lock: a concurrent
+// writer of the same file caught in that moment fails its rename, and its
+// original stays whole.) Best effort: one that stays is only a hidden file.
+void remove_stale_temp_files(int dir_fd, const std::string& prefix) {
+    int dup = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return;
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(dup), ::closedir);
+    if (!dir) {
+        ::close(dup);
+        return;
+    }
+    while (const struct dirent* e = ::readdir(dir.get())) {
+        if (std::strncmp(e->d_name, prefix.c_str(), prefix.size()) != 0) continue;
+        Fd fd(::openat(dir_fd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+        struct stat held {}, named {};
+        if (!fd.valid() || ::fstat(fd.get(), &held) != 0 || !S_ISREG(held.st_mode)) continue;
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // its writer is alive
+        // Unlink only the file whose lock is held, not one renamed over it since.
+        if (::fstatat(dir_fd, e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 && named.st_dev == held.st_dev &&
+            named.st_ino == held.st_ino)
+            ::unlinkat(dir_fd, e->d_name, 0);
+    }
+}
+
+// Gives the unnamed O_TMPFILE `fd` a name in `dir_fd` beginning with
+// `prefix`; the name is unique among live writers (their pids differ).
+std::string link_temp_file(int fd, int dir_fd, const std::string& prefix, const std::string& path) {
+    const std::string proc_fd = "/proc/self/fd/" + std::to_string(fd);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string name = prefix + std::to_string(::getpid()) + "." + std::to_string(attempt);
+        // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH (ENOENT without it); the
+        // /proc link works for anyone who has /proc.
+        if (::linkat(fd, "", dir_fd, name.c_str(), AT_EMPTY_PATH) == 0) return name;
+        if (errno == ENOENT && ::linkat(AT_FDCWD, proc_fd.c_str(), dir_fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0)
+            return name;
+        if (errno != EEXIST) throw sys_error("link temporary file", path, errno);
+    }
+    throw sys_error("link temporary file", path, EEXIST);
+}
 
 // `original`: the mode and owner to give the new file; nullptr: a new file
-// with `create_mode` and the caller's owner.
+// with `create_mode` and the caller's owner. Errors name `path`, the file
+// the caller asked for, whichever temporary file failed.
 void replace_atomic(const std::string& path, const std::string& content, const struct stat* original,
                     unsigned create_mode) {
-    std::string dir = dir_of(path);
-    std::string templ = dir + "/." + base_of(path) + ".oci-agent-hook.XXXXXX";
-    Fd fd(::mkostemp(templ.data(), O_CLOEXEC));
-    if (!fd.valid()) throw sys_error("create temporary file", templ, errno);
-    TempFile temp{templ};
+    const std::string dir = dir_of(path), base = base_of(path), prefix = "." + base + kTempTag;
+    Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd.valid()) throw sys_error("open directory", dir, errno);
+    remove_stale_temp_files(dir_fd.get(), prefix);
 
-    if (!agenthook::write_fully(fd.get(), content)) throw sys_error("write", templ, errno);
-    if (::fchmod(fd.get(), original ? original->st_mode & 07777 : create_mode) != 0) throw sys_error("chmod", templ, errno);
-    if (original && ::fchown(fd.get(), original->st_uid, original->st_gid) != 0) throw sys_error("chown", templ, errno);
-    if (::fsync(fd.get()) != 0) throw sys_error("fsync", templ, errno);
-    fd.reset();
-    if (::rename(templ.c_str(), path.c_str()) != 0) throw sys_error("rename", path, errno);
-    temp.armed = false;
+    // Unnamed until complete: a kill before linkat leaves nothing behind.
+    TempName temp{dir_fd.get(), ""};
+    Fd fd(::openat(dir_fd.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+    const bool unnamed = fd.valid();
+    if (!unnamed) {
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+            throw sys_error("create temporary file", path, errno);
+        std::string templ = dir + "/" + prefix + "XXXXXX";
+        fd = Fd(::mkostemp(templ.data(), O_CLOEXEC));
+        if (!fd.valid()) throw sys_error("create temporary file", path, errno);
+        temp.name = base_of(templ);
+    }
+    // Held until the rename is done: remove_stale_temp_files's sign of life.
+    if (::flock(fd.get(), LOCK_EX) != 0) throw sys_error("lock temporary file", path, errno);
+
+    if (!agenthook::write_fully(fd.get(), content)) throw sys_error("write", path, errno);
+    if (::fchmod(fd.get(), original ? original->st_mode & 07777 : create_mode) != 0)
+        throw sys_error("chmod", path, errno);
+    if (original && ::fchown(fd.get(), original->st_uid, original->st_gid) != 0)
+        throw sys_error("chown", path, errno);
+    if (::fsync(fd.get()) != 0) throw sys_error("fsync", path, errno);
+    if (unnamed) temp.name = link_temp_file(fd.get(), dir_fd.get(), prefix, path);
+    if (::renameat(dir_fd.get(), temp.name.c_str(), dir_fd.get(), base.c_str()) != 0)
+        throw sys_error("rename", path, errno);
+    temp.name.clear();
 
     // The rename is durable only once the directory entry is on disk.
-    Fd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dirfd.valid()) ::fsync(dirfd.get());
+    ::fsync(dir_fd.get());
 }
 
 // The file to be replaced, which must be a regular file; false when it

@@ -3,6 +3,7 @@
 // agenthook::HookError naming the step, the file and the reason.
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstddef>
 #include <istream>
 #include <string>
@@ -17,6 +18,11 @@ inline constexpr std::size_t kMaxDocumentBytes = std::size_t{64} << 20;
 // Reads all of `in` (named `name` in errors); refuses more than `limit` bytes.
 std::string read_bounded(std::istream& in, const std::string& name,
                          std::size_t limit = kMaxDocumentBytes);
+// Reads the descriptor `fd` (named `name` in errors) to end of file, as
+// read_bounded, but gives up after `deadline`: a pipe whose writer never
+// closes it (a hung runtime, a test harness) ends with an error, not a hang.
+std::string read_fd_bounded(int fd, const std::string& name, std::size_t limit,
+                            std::chrono::milliseconds deadline);
 // Reads the regular file `path` (a symlink is followed; what counts is the
 // file opened). A FIFO or device is refused without blocking on it. When
 // `opened` is given it receives the fstat of the file read, for checks of
@@ -35,7 +41,12 @@ std::string dump(const Json& doc);
 
 // Replaces `path` atomically: a temporary file in the same directory, the
 // original's mode and owner, fsync, rename, fsync of the directory. On any
-// failure the original is untouched and the temporary file is removed.
+// failure the original is untouched, the temporary file is removed, and the
+// error names `path`. A kill (SIGKILL, power loss) leaves `path` old or new,
+// whole. The temporary file is unnamed (O_TMPFILE) until it is complete; a
+// kill in the moment between naming it ("." + name + ".oci-agent-hook.*")
+// and the rename leaves that name beside the untouched original, and the
+// next write of `path` removes it (see remove_stale_temp_files).
 void write_file_atomic(const std::string& path, const std::string& content);
 // The same, but a missing `path` is created (mode `create_mode`, owned by
 // the caller) instead of being an error.

@@ -1,6 +1,8 @@
 // createRuntime / prestart: runc and crun have already read config.json, so
 // the plan is applied inside the live container's mount namespace, verified,
 // and only then recorded in the bundle's config.json.
+#include <unistd.h>
+
 #include <chrono>
 #include <istream>
 #include <memory>
@@ -17,17 +19,27 @@ namespace agenthook {
 
 namespace {
 constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;
-// The worker only resolves, mounts and chowns a few directories; far longer
-// means it is stuck (a hung FUSE mount in the rootfs, say). runc and crun
-// wait for a hook forever unless the spec gives it a timeout.
-constexpr std::chrono::milliseconds kWorkerDeadline{10000};
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+// The whole hook ends within this, whatever hangs: runc and crun wait for a
+// hook forever unless the spec gives it a timeout, and where there is one
+// the hook should fail with its own message first. Reading, parsing and
+// planning are bounded by the input caps; the time goes to two waits:
+// the state on stdin, which a runtime writes at once and closes (a pipe
+// held open is a broken caller), and the worker, which only resolves,
+// mounts and chowns a few directories (far longer means it is stuck, on a
+// hung FUSE mount in the rootfs, say).
+constexpr milliseconds kHookDeadline{10000};
+constexpr milliseconds kStateDeadline{5000};
 }
 
 int run_hook(const Context& ctx) {
+    const auto deadline = Clock::now() + kHookDeadline;
     const std::string state_name = "state (stdin)";
-    oci::State state =
-        oci::parse_state(oci::parse_object(oci::read_bounded(ctx.in, state_name, kMaxStateBytes), state_name),
-                         state_name);
+    // From the descriptor, not ctx.in: an istream cannot wait with a deadline.
+    oci::State state = oci::parse_state(
+        oci::parse_object(oci::read_fd_bounded(STDIN_FILENO, state_name, kMaxStateBytes, kStateDeadline), state_name),
+        state_name);
     // createContainer and later stages carry pid 0 (crun) or 1 (runc: the
     // host's init), neither of them the container's process.
     if (state.pid <= 1)
@@ -45,7 +57,9 @@ int run_hook(const Context& ctx) {
     Rewrite r = plan_rewrite(ctx, std::move(read_by_runtime), config_path, policy, Registration::None);
 
     LivePlan live = plan_live(state.pid, state.bundle, mounts_made, r.plan);
-    auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, kWorkerDeadline);
+    // The worker gets what is left of the hook's deadline.
+    const auto worker_deadline = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, worker_deadline);
     for (const auto& a : actions) ctx.log.info(state.id + ": " + a);
 
     if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config));

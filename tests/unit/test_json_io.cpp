@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,13 +39,20 @@ TEST_CASE("read_bounded refuses more than the limit") {
     CHECK_THROWS_WITH_AS(read_bounded(big, "in", 5), "read: in: larger than the 0 MiB limit", HookError);
 }
 
-TEST_CASE("write_file_atomic keeps mode, leaves no temporary file") {
-    namespace fs = std::filesystem;
+namespace {
+// A new directory under /tmp holding config.json with "old" in it.
+std::filesystem::path dir_with_old_config() {
     char templ[] = "/tmp/oci-agent-hook-test-XXXXXX";
     REQUIRE(mkdtemp(templ) != nullptr);
-    fs::path dir = templ;
+    std::ofstream(std::filesystem::path(templ) / "config.json") << "old";
+    return templ;
+}
+}  // namespace
+
+TEST_CASE("write_file_atomic keeps mode, leaves no temporary file") {
+    namespace fs = std::filesystem;
+    fs::path dir = dir_with_old_config();
     fs::path file = dir / "config.json";
-    std::ofstream(file) << "old";
     REQUIRE(chmod(file.c_str(), 0640) == 0);
     write_file_atomic(file, "new content\n");
     std::ifstream in(file);
@@ -54,5 +64,51 @@ TEST_CASE("write_file_atomic keeps mode, leaves no temporary file") {
     CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
     CHECK_THROWS_AS(write_file_atomic(dir / "missing.json", "x"), HookError);
     CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("read_fd_bounded: a pipe that never closes ends at the deadline, a closed one is read whole") {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    REQUIRE(write(fds[1], "{\"a\": 1}", 8) == 8);
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH_AS(read_fd_bounded(fds[0], "state (stdin)", 1024, std::chrono::milliseconds(200)),
+                         "read: state (stdin): no end of input within 200 ms (the writer never closed it)", HookError);
+    auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(waited >= std::chrono::milliseconds(190));
+    CHECK(waited < std::chrono::milliseconds(2000));
+    close(fds[1]);
+    CHECK(read_fd_bounded(fds[0], "state (stdin)", 1024, std::chrono::milliseconds(200)).empty());  // read before
+    close(fds[0]);
+
+    REQUIRE(pipe(fds) == 0);
+    REQUIRE(write(fds[1], "123456", 6) == 6);
+    close(fds[1]);
+    CHECK_THROWS_WITH_AS(read_fd_bounded(fds[0], "in", 5, std::chrono::milliseconds(200)),
+                         "read: in: larger than the 0 MiB limit", HookError);
+    close(fds[0]);
+}
+
+TEST_CASE("write_file_atomic removes temporary files of killed writers, not of live ones") {
+    namespace fs = std::filesystem;
+    fs::path dir = dir_with_old_config();
+    fs::path file = dir / "config.json";
+    // A killed writer's leftover: nobody holds its lock.
+    std::ofstream(dir / ".config.json.oci-agent-hook.4242.0") << "stale";
+    // A live writer's: locked. And a file of another name.
+    std::ofstream(dir / ".config.json.oci-agent-hook.4243.0") << "in use";
+    std::ofstream(dir / ".other.json.oci-agent-hook.4244.0") << "not ours";
+    int held = open((dir / ".config.json.oci-agent-hook.4243.0").c_str(), O_RDONLY);
+    REQUIRE(held >= 0);
+    REQUIRE(flock(held, LOCK_EX) == 0);
+
+    write_file_atomic(file, "new\n");
+    CHECK(!fs::exists(dir / ".config.json.oci-agent-hook.4242.0"));
+    CHECK(fs::exists(dir / ".config.json.oci-agent-hook.4243.0"));
+    CHECK(fs::exists(dir / ".other.json.oci-agent-hook.4244.0"));
+    close(held);
+    write_file_atomic(file, "newer\n");
+    CHECK(!fs::exists(dir / ".config.json.oci-agent-hook.4243.0"));
+    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 2);
     fs::remove_all(dir);
 }
