@@ -230,13 +230,17 @@ procs_and_fds() {
     awk '$1 == "pids" || $1 == "fd"' <<< "$out" | sed -e "s#$E2E_WORK/out/c[0-9]*#OUT#" -e 's/:\[[0-9]*\]/:[]/g'
 }
 
-expect_procs_and_fds_as_without_hook() {
-    local got
-    got=$(procs_and_fds)
-    [[ $got == "$FD_BASELINE" ]] && return 0
-    echo "     processes and fds in the container differ from a container's without the hook:"
-    diff <(echo "$FD_BASELINE") <(echo "$got") | sed -n 's/^[<>]/     &/p'
+# expect_same WHAT WANT GOT: GOT is WANT; else prints WHAT and the lines
+# that differ.
+expect_same() {
+    [[ $3 == "$2" ]] && return 0
+    echo "     $1 (- want, + got):"
+    diff <(echo "$2") <(echo "$3") | sed -n 's/^</     -/p; s/^>/     +/p'
     return 1
+}
+
+expect_procs_and_fds_as_without_hook() {
+    expect_same "processes and fds in the container, against a container's without the hook" "$FD_BASELINE" "$(procs_and_fds)"
 }
 
 expect_line() {  # expect_line LINE: the workload printed LINE
@@ -246,18 +250,15 @@ expect_line() {  # expect_line LINE: the workload printed LINE
 }
 
 expect_bundle_files() {  # expect_bundle_files BUNDLE VARIANT: nothing left but what was planned
-    local got want=$BASE_LISTING e
+    local got e
     got=$(bundle_listing "$1")
     if [[ $2 == with ]]; then
         for e in agent-home "${NM#/}"; do
-            [[ -d $1/rootfs/$e && -z $(ls -A "$1/rootfs/$e") ]] || { echo "     host rootfs/$e: not an empty directory"; return 1; }
+            [[ -d $1/rootfs/$e && -z $(ls -A "$1/rootfs/$e") ]] || { echo "     host rootfs/$e: not there as an empty directory"; return 1; }
             got=$(grep -v "^rootfs/$e " <<< "$got")
         done
     fi
-    [[ $got == "$want" ]] && return 0
-    echo "     bundle $1 differs from a fresh one (- fresh, + now):"
-    diff <(echo "$want") <(echo "$got") | sed -n 's/^</     -/p; s/^>/     +/p'
-    return 1
+    expect_same "bundle $1, against a fresh one" "$BASE_LISTING" "$got"
 }
 
 check_container() {  # check_container VARIANT ROUND I
@@ -316,14 +317,7 @@ host_paths() {
     find /run/runc /run/crun -mindepth 1 -maxdepth 1 2> /dev/null
 }
 HOST_PATHS=$(host_paths | sort)
-expect_host_mounts_unchanged() {
-    local now
-    now=$(host_mounts)
-    [[ $now == "$HOST_MOUNTS" ]] && return 0
-    echo "     host mounts (- before, + now):"
-    diff <(echo "$HOST_MOUNTS") <(echo "$now") | sed -n 's/^</     -/p; s/^>/     +/p'
-    return 1
-}
+expect_host_mounts_unchanged() { expect_same "host mounts, against before the run" "$HOST_MOUNTS" "$(host_mounts)"; }
 
 echo "load: $E2E_RUNTIME, $concurrency containers at once, rounds for ${duration} s$( ((max_rounds)) && echo " (at most $max_rounds)"), hook $HOOK"
 echo "host: $(nproc) CPU(s), $(free -m | awk '/^Mem:/ {print $2}') MiB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
