@@ -382,14 +382,17 @@ expect_no_container_of_ours() {
 }
 # Other programs (compilers, other tests) come and go in /tmp and /var/tmp
 # while this runs: there a new entry counts only when its name is one of
-# ours (the hook's, hook_timer's, a container or bundle of ours, a
-# config.json temp file); in /run and the runtimes' state, any new entry.
-OUR_NAMES='^/run/|oci-agent|agent-hook|hook_timer|oah-|config\.json'
+# ours (the hook's, hook_timer's, a container of ours, a config.json temp
+# file) and is not another test script's work dir (mktemp's NAME.XXXXXX,
+# such as oci-agent-hook-e2e.AbC123); in /run and the runtimes' state, any
+# new entry counts.
+OUR_NAMES='oci-agent|agent-hook|hook_timer|oah-load-|config\.json'
+OTHER_TESTS='^/(var/)?tmp/[a-z-]+\.[A-Za-z0-9]{6}$'
 expect_no_new_host_paths() {
     local new ours others
     new=$(comm -13 <(echo "$HOST_PATHS") <(host_paths | sort))
-    ours=$(grep -E "$OUR_NAMES" <<< "$new" || true)
-    others=$(grep -vE "$OUR_NAMES" <<< "$new" || true)
+    ours=$({ grep -E '^/run/' <<< "$new"; grep -E "$OUR_NAMES" <<< "$new" | grep -vE "^/run/|$OTHER_TESTS"; } || true)
+    others=$(grep -vxF -f <(echo "$ours") <<< "$new" || true)
     [[ -z $others ]] || echo "note: new in /tmp or /var/tmp, not ours by name (left to their owners): $(tr '\n' ' ' <<< "$others")" >&2
     [[ -z $ours ]] && return 0
     echo "     new on the host since the start:"
