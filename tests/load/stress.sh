@@ -42,7 +42,8 @@
 #     excluded path's mount point, both empty on the host;
 # and after every round the host's mount table is what it was before the
 # first; at the end, no process of the hook or of hook_timer is left, no
-# container of ours, and nothing new in /run, /tmp, /var/tmp.
+# container of ours, nothing new in /run (runc's and crun's state included)
+# and nothing of ours in /tmp or /var/tmp (see expect_no_new_host_paths).
 #
 # Figures (never checked, only printed): containers per second with and
 # without the hook (ready: from the first start to the last "ready"; round:
