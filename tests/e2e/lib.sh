@@ -107,10 +107,10 @@ e2e_hook() {
 # e2e_hook_via BUNDLE: in ENOSYS mode, every hook entry in BUNDLE's
 # config.json whose path is the hook binary (the same file as $HOOK: spec
 # writers register the path /proc/self/exe names) starts it through
-# enosys_exec; entries already through enosys_exec stay as they are, so a
-# second call changes nothing (and writes nothing). Sets e2e_filtered_now:
-# how many entries log a filtered start when the container starts (poststop
-# entries run at delete, and are not counted).
+# enosys_exec, and an entry a test made through enosys_exec itself gets the
+# --log; a second call changes nothing (and writes nothing). Sets
+# e2e_filtered_now: how many entries log a filtered start when the
+# container starts (poststop entries run at delete, and are not counted).
 e2e_hook_via() {
     local config=$1/config.json p paths=()
     e2e_filtered_now=0
@@ -118,17 +118,20 @@ e2e_hook_via() {
     while IFS= read -r p; do
         [ -n "$p" ] && [ "$p" -ef "$HOOK" ] && paths+=("$p")
     done < <(jq -r '[(.hooks // {})[][] | .path] | unique[]' "$config")
-    if [ ${#paths[@]} -gt 0 ]; then
-        if ! jq --arg e "$ENOSYS_EXEC" --arg log "$E2E_ENOSYS_LOG" '
-            .hooks |= with_entries(.value |= map(
-                if (.path as $p | any($ARGS.positional[]; . == $p))
-                then .args = [$e, "--log", $log, .path] + ((.args // [.path])[1:]) | .path = $e
-                else . end))' "$config" --args "${paths[@]}" > "$config.via"; then
-            echo "e2e_hook_via: cannot rewrite $config" >&2
-            return 1
-        fi
-        mv "$config.via" "$config"
+    # Prints nothing when there is nothing to change.
+    if ! jq --arg e "$ENOSYS_EXEC" --arg log "$E2E_ENOSYS_LOG" '
+        (.hooks // {} | with_entries(.value |= map(
+            if (.path as $p | any($ARGS.positional[]; . == $p))
+            then .args = [$e, "--log", $log, .path] + ((.args // [.path])[1:]) | .path = $e
+            elif .path == $e and .args[1] != "--log"
+            then .args = [.args[0], "--log", $log] + .args[1:]
+            else . end))) as $hooks
+        | if $hooks == (.hooks // {}) then empty else .hooks = $hooks end' \
+        "$config" --args "${paths[@]}" > "$config.via"; then
+        echo "e2e_hook_via: cannot rewrite $config" >&2
+        return 1
     fi
+    if [ -s "$config.via" ]; then mv "$config.via" "$config"; else rm -f "$config.via"; fi
     e2e_filtered_now=$(jq --arg e "$ENOSYS_EXEC" --arg log "$E2E_ENOSYS_LOG" '
         [(.hooks // {}) | del(.poststop)[][] | select(.path == $e and .args[1:3] == ["--log", $log])] | length' "$config")
 }
