@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # $out and $rc are set by run_container (lib.sh)
 # Helpers shared by the hostile-rootfs, race, failure-path, fallback and
 # identity end-to-end tests (test_hostile_rootfs.sh, test_race.sh,
 # test_failure_path.sh, test_fallback.sh, test_identity.sh,
@@ -9,9 +10,7 @@
 # one-line message, the workload never ran, and nothing outside the rootfs
 # changed (sentinels, host mounts).
 
-# The helper programs built from tests/e2e/tools (CTest sets E2E_TOOLS_DIR).
-E2E_TOOLS=${E2E_TOOLS_DIR:-$E2E_ROOT/build/tests/e2e/tools}
-
+# need_tool NAME: a helper program built from tests/e2e/tools ($E2E_TOOLS, lib.sh).
 need_tool() {
     [ -x "$E2E_TOOLS/$1" ] ||
         e2e_skip "helper $E2E_TOOLS/$1 not built (cmake --build build; set E2E_TOOLS_DIR when running by hand)"
@@ -89,19 +88,11 @@ echo ran > /marker/ran; echo $WORKLOAD_MARK"
 
 # run_container_within SECONDS BUNDLE: run_container with a shorter time
 # limit, for cases where a hook could hang; also sets $elapsed (seconds).
-# shellcheck disable=SC2034 # out, rc, elapsed are for the tests
+# shellcheck disable=SC2034 # elapsed is for the tests
 run_container_within() {
-    local limit=$1 bundle=$2 start=$SECONDS id
-    e2e_seq=$((e2e_seq + 1))
-    id=oah-$$-$e2e_seq
-    e2e_ids+=("$id")
-    case $E2E_RUNTIME in
-        runc) out=$(cd "$bundle" && timeout -k 5 "$limit" runc run -b "$bundle" "$id" < /dev/null 2>&1) ;;
-        crun) out=$(cd "$bundle" && timeout -k 5 "$limit" "$E2E_ROOT/scripts/crun-hybrid" run -b "$bundle" "$id" < /dev/null 2>&1) ;;
-    esac
-    rc=$?
+    local start=$SECONDS
+    e2e_start "$1" "$2"
     elapsed=$((SECONDS - start))
-    e2e_runtime_cmd delete -f "$id" > /dev/null 2>&1 || true
 }
 
 # release_fifo PATH: if PATH is a FIFO, open it read-write for a moment, so
@@ -141,8 +132,11 @@ sentinel_state() {
 }
 
 # snapshot_host: remember the sentinels, the host's mounts and the bundle's
-# config.json (a refused start must not record mounts it never made).
+# config.json (a refused start must not record mounts it never made), the
+# latter as the runtime will read it (E2E_HOOK_VIA=enosys rewrites the hook
+# entries before the start; lib.sh).
 snapshot_host() {
+    e2e_hook_via "$BUNDLE"
     sentinel_before=$(sentinel_state)
     mounts_before=$(host_mounts)
     config_before=$(cat "$BUNDLE/config.json")

@@ -29,7 +29,7 @@ check_user_sees() {
     check "$1: the message names step and path" has_re "$msg" "^oci-agent-hook: createRuntime: $2"
     case $E2E_RUNTIME in
         runc) check "$1: runc's output carries the hook's message" has "$out" "$msg" ;;
-        crun) check "$1: crun's output names the failing hook" has "$out" "error executing hook \`$HOOK\` (exit code: 1)" ;;
+        crun) check "$1: crun's output names the failing hook" has "$out" "error executing hook \`$E2E_HOOK_EXEC\` (exit code: 1)" ;;
     esac
 }
 

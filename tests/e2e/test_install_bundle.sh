@@ -17,7 +17,7 @@ policy=$(write_policy install '{"exclude": {"paths": ["/workspace/node_modules"]
 
 # install_cmd VERB: the command an operator types, for this test's runtime.
 install_cmd() {
-    "$HOOK" --config "$policy" "$1" --engine "$E2E_RUNTIME" --bundle "$b"
+    e2e_hook --config "$policy" "$1" --engine "$E2E_RUNTIME" --bundle "$b"
 }
 expect_output() {  # expect_output REGEX VERB: the command succeeds and says REGEX
     local said

@@ -27,7 +27,7 @@ cp "$b/config.json" "$b/config.json.made"
 # precreate_with POLICY: config.json through `$HOOK --config POLICY precreate`.
 precreate_with() {
     reset_bundle "$b"
-    "$HOOK" --config "$1" precreate < "$b/config.json" > "$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+    e2e_hook --config "$1" precreate < "$b/config.json" > "$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
 }
 
 # ---- deny_mount true: EPERM ------------------------------------------------

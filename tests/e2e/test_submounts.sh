@@ -4,6 +4,7 @@
 # /tmp/.X11-unix directory bind and a file bind inside it, under the new
 # mount API and under the classic fallback (seccomp ENOSYS).
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init "$1" "$2"
 
@@ -12,6 +13,7 @@ mkdir -p "$src"
 echo "x11 socket stand-in" > "$src/X0"
 echo "file bind" > "$E2E_WORK/agent.sock"
 
+# shellcheck disable=SC2016 # the workload's own $-expansions
 probe='
 awk "\$5 == \"/tmp\" {print \"TMP\", \$6}" /proc/self/mountinfo | tail -n 1
 cat /tmp/.X11-unix/X0
@@ -36,11 +38,10 @@ b=$(new_bundle plain --hook "$HOOK" --bind "$src:/tmp/.X11-unix" \
     --bind "$E2E_WORK/agent.sock:/tmp/agent.sock" -- sh -c "$probe")
 check_bundle "binds on the image's /tmp" "$b"
 
-tools=${E2E_TOOLS_DIR:-$E2E_ROOT/build/tests/e2e/tools}
-[ -x "$tools/enosys_exec" ] || e2e_skip "tool enosys_exec not built in $tools"
+[ -x "$E2E_TOOLS/enosys_exec" ] || e2e_skip "tool enosys_exec not built in $E2E_TOOLS"
 b=$(new_bundle classic --hook "$HOOK" --tmpfs /tmp:nosuid,nodev,exec,size=100m \
     --bind "$src:/tmp/.X11-unix" --bind "$E2E_WORK/agent.sock:/tmp/agent.sock" -- sh -c "$probe")
-jq --arg t "$tools/enosys_exec" --arg h "$HOOK" \
+jq --arg t "$E2E_TOOLS/enosys_exec" --arg h "$HOOK" \
     '.hooks.createRuntime[0] = {path: $t, args: ["enosys_exec", $h, "createRuntime"]}' \
     "$b/config.json" > "$b/config.new" && mv "$b/config.new" "$b/config.json"
 check_bundle "classic mount(2) fallback" "$b"

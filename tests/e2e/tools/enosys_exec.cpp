@@ -1,15 +1,23 @@
 // enosys_exec: run a program on a kernel that seems to lack the new mount
 // and path-resolution API.
 //
-// Usage: enosys_exec PROGRAM [ARG...]   install the filter, then execv PROGRAM
-//        enosys_exec --self-test        call each syscall before and after
-//                                       installing the filter; print the errno
+// Usage: enosys_exec [--log FILE] PROGRAM [ARG...]
+//                                install the filter, check that it answers
+//                                ENOSYS, then execv PROGRAM (ARG... is its
+//                                argv, argv[0] first); with --log, first
+//                                append one line naming the program to FILE
+//        enosys_exec --self-test call each syscall before and after
+//                                installing the filter; print the errno
 //
 // A seccomp filter answers ENOSYS for openat2, fsopen, fsconfig, fsmount,
-// move_mount and open_tree, as an older kernel (or a strict seccomp profile)
-// would. The filter is inherited across fork and execve, so a hook started
-// through this tool must take its fallback paths (component walk, mount(2)).
+// move_mount, open_tree and mount_setattr, as an older kernel (or a strict
+// seccomp profile) would. The filter is inherited across fork and execve, so
+// a hook started through this tool must take its fallback paths (component
+// walk, mount(2)). The check before execv and the --log line are what let
+// the e2e tests' ENOSYS mode prove that every hook start really ran under
+// the filter (a mode that silently ran without it would pass anyway).
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <seccomp.h>
 #include <sys/syscall.h>
@@ -32,6 +40,7 @@ const Blocked kBlocked[] = {
     {"openat2", SCMP_SYS(openat2)},       {"fsopen", SCMP_SYS(fsopen)},
     {"fsconfig", SCMP_SYS(fsconfig)},     {"fsmount", SCMP_SYS(fsmount)},
     {"move_mount", SCMP_SYS(move_mount)}, {"open_tree", SCMP_SYS(open_tree)},
+    {"mount_setattr", SCMP_SYS(mount_setattr)},
 };
 
 bool install_filter() {
@@ -58,7 +67,8 @@ bool install_filter() {
 }
 
 // Calls the syscall with harmless arguments; "ok" or the errno name. The
-// calls that succeed only create fds, which are closed again.
+// calls that succeed only create fds, which are closed again; the others
+// fail on their arguments (a bad fd, a zero size) without changing anything.
 std::string probe(const char* name) {
     long r = -1;
     if (std::strcmp(name, "openat2") == 0) {
@@ -75,6 +85,8 @@ std::string probe(const char* name) {
         r = syscall(SYS_move_mount, -1, "", -1, "", 0);
     } else if (std::strcmp(name, "open_tree") == 0) {
         r = syscall(SYS_open_tree, -1, "", 0);
+    } else if (std::strcmp(name, "mount_setattr") == 0) {
+        r = syscall(SYS_mount_setattr, -1, "", AT_EMPTY_PATH, nullptr, 0);
     }
     if (r >= 0) {
         close(static_cast<int>(r));
@@ -94,16 +106,56 @@ int self_test() {
     return 0;
 }
 
+// After install_filter: every blocked call must answer ENOSYS, or the
+// program would run with the new API and prove nothing.
+bool filter_in_force() {
+    for (const auto& b : kBlocked) {
+        std::string got = probe(b.name);
+        if (got != "ENOSYS") {
+            std::fprintf(stderr, "enosys_exec: the filter is not in force: %s answered %s\n", b.name, got.c_str());
+            return false;
+        }
+    }
+    return true;
+}
+
+// One line "filtered: ARGV..." appended to `file` in a single write, so
+// that concurrent starts never interleave within a line.
+bool log_start(const char* file, char** argv) {
+    std::string line = "filtered:";
+    for (char** a = argv; *a; ++a) line += std::string(" ") + *a;
+    line += '\n';
+    int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        std::fprintf(stderr, "enosys_exec: open %s: %s\n", file, std::strerror(errno));
+        return false;
+    }
+    bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    if (!ok) std::fprintf(stderr, "enosys_exec: write %s: %s\n", file, std::strerror(errno));
+    close(fd);
+    return ok;
+}
+
+int usage() {
+    std::fprintf(stderr, "usage: enosys_exec [--log FILE] PROGRAM [ARG...] | enosys_exec --self-test\n");
+    return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: enosys_exec PROGRAM [ARG...] | enosys_exec --self-test\n");
-        return 2;
+    if (argc < 2) return usage();
+    if (std::strcmp(argv[1], "--self-test") == 0) return argc == 2 ? self_test() : usage();
+    const char* log = nullptr;
+    int first = 1;
+    if (std::strcmp(argv[1], "--log") == 0) {
+        if (argc < 4) return usage();
+        log = argv[2];
+        first = 3;
     }
-    if (std::strcmp(argv[1], "--self-test") == 0) return self_test();
-    if (!install_filter()) return 1;
-    execv(argv[1], argv + 1);
-    std::fprintf(stderr, "enosys_exec: execv %s: %s\n", argv[1], std::strerror(errno));
+    if (!install_filter() || !filter_in_force()) return 1;
+    if (log && !log_start(log, argv + first)) return 1;
+    execv(argv[first], argv + first);
+    std::fprintf(stderr, "enosys_exec: execv %s: %s\n", argv[first], std::strerror(errno));
     return 127;
 }
