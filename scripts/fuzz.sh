@@ -112,7 +112,9 @@ for t in "${targets[@]}"; do
         failed=1
         echo "$line: FINDING (exit ${rc[$t]})"
         # The report: from libFuzzer's or the sanitizer's first line to the end.
-        sed -n '/^==[0-9]*==\|^fuzz: invariant\|^terminate called\|^[^ ]*runtime error:\|ERROR: libFuzzer/,$p' "$log" | head -n 80
+        start=$(grep -nE '^==[0-9]+==|^fuzz: invariant|^terminate called|runtime error:|ERROR: libFuzzer' "$log" |
+            head -n 1 | cut -d: -f1)
+        sed -n "${start:-1},\$p" "$log" | grep -v '^INFO:' | head -n 80
         input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
         echo "fuzz_$t: the input is kept in ${input:-(none written; full log follows)}"
         [[ -n $input ]] || tail -n 40 "$log"
