@@ -14,8 +14,10 @@ option(OCI_AGENT_HOOK_STATIC "link oci-agent-hook statically (static-pie when ha
 set(OCI_AGENT_HOOK_SANITIZE "" CACHE STRING
   "comma-separated sanitizers for -fsanitize= (e.g. address,undefined); links dynamically")
 
+# -fno-sanitize-recover: a report ends the process (UBSan otherwise prints
+# and carries on, and a test that only checks the exit code would pass).
 if(OCI_AGENT_HOOK_SANITIZE)
-  add_compile_options(-fsanitize=${OCI_AGENT_HOOK_SANITIZE} -fno-omit-frame-pointer)
+  add_compile_options(-fsanitize=${OCI_AGENT_HOOK_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${OCI_AGENT_HOOK_SANITIZE})
 endif()
 

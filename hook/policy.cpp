@@ -315,7 +315,12 @@ bool matches_annotations(const Policy& policy, const Json& annotations) {
     for (const auto& [key, pattern] : policy.match_annotations) {
         auto it = annotations.find(key);
         if (it == annotations.end() || !it->is_string()) return false;
-        if (!std::regex_match(it->get<std::string>(), std::regex(pattern))) return false;
+        const std::string& value = it->get_ref<const std::string&>();
+        if (value.size() > kMaxMatchedAnnotationBytes)
+            throw HookError("match annotations", "annotations." + key,
+                            "the value is " + std::to_string(value.size()) + " bytes, more than the " +
+                                std::to_string(kMaxMatchedAnnotationBytes) + " a match.annotations regex is run on");
+        if (!std::regex_match(value, std::regex(pattern))) return false;
     }
     return true;
 }

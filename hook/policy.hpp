@@ -79,8 +79,15 @@ std::optional<std::string> validate_target_path(const std::string& raw, std::str
 std::optional<std::string> validate_annotation_exclude(const std::string& raw, const Policy& policy,
                                                        std::string& why);
 
+// The longest annotation value a match.annotations regex is run on.
+// libstdc++'s std::regex recurses once per character matched (a 100 KB
+// value overflowed the stack), and the value is the container creator's.
+inline constexpr std::size_t kMaxMatchedAnnotationBytes = 4096;
+
 // PURE: whether a container with these annotations (a JSON object) is one
-// the policy's match.annotations selects.
+// the policy's match.annotations selects. A value the policy matches on that
+// is longer than kMaxMatchedAnnotationBytes throws HookError (fail closed:
+// not matching would leave the container alone).
 bool matches_annotations(const Policy& policy, const oci::Json& annotations);
 
 struct PolicySource {

@@ -11,6 +11,9 @@ PACKAGES=(
     # build
     build-essential cmake pkg-config
     nlohmann-json3-dev libseccomp-dev libcli11-dev doctest-dev libtoml11-dev
+    # the fuzz targets (scripts/fuzz.sh): clang, its libFuzzer and sanitizer
+    # runtimes, llvm-symbolizer for the reports' file:line
+    clang-14 libclang-rt-14-dev llvm-14
     # the end-to-end tests: runtimes, the sample image, the tools the scripts use
     runc crun busybox-static jq util-linux
     # the engines of the engine tests, and what they build images and talk CRI with

@@ -432,6 +432,25 @@ TEST_CASE("load_policy refuses, naming the file, what it must not trust; a symli
     fs::remove_all(dir);
 }
 
+// libstdc++'s std::regex matches by recursion, one level per character:
+// "agents-.*" on a 100 KB value overflowed the 8 MiB stack (SIGSEGV), and
+// an annotation's value is whatever the container's creator wrote.
+TEST_CASE("match.annotations refuses a value too long to match, instead of crashing") {
+    Warnings w;
+    Policy p = parse_policy(oci::Json::parse(R"({"match":{"annotations":{"kind":"agents-.*"}}})"), "p.json", w);
+    const std::string at_limit = "agents-" + std::string(kMaxMatchedAnnotationBytes - 7, 'a');
+    CHECK(matches_annotations(p, oci::Json{{"kind", at_limit}}));
+    CHECK_THROWS_WITH_AS(matches_annotations(p, oci::Json{{"kind", at_limit + "a"}}),
+                         ("match annotations: annotations.kind: the value is " +
+                          std::to_string(kMaxMatchedAnnotationBytes + 1) + " bytes, more than the " +
+                          std::to_string(kMaxMatchedAnnotationBytes) + " a match.annotations regex is run on")
+                             .c_str(),
+                         HookError);
+    CHECK_THROWS_AS(matches_annotations(p, oci::Json{{"kind", "agents-" + std::string(1 << 20, 'a')}}), HookError);
+    // A key the policy does not match on may be as long as it likes.
+    CHECK(matches_annotations(p, oci::Json{{"kind", "agents-x"}, {"other", std::string(1 << 20, 'a')}}));
+}
+
 TEST_CASE("runtime.path and match.annotations") {
     Warnings w;
     Policy p = parse_policy(oci::Json::parse(R"({"runtime":{"path":"/usr/bin/crun"},
