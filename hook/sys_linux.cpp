@@ -358,15 +358,20 @@ Fd LinuxSys::mount_tmpfs_classic(const Fd& target, const TmpfsOp& op, const Owne
     // mount(2) hands out no fd: re-open the last component from the pinned
     // parent, and accept it only if it is the root of a mount sitting on
     // the covered mount at exactly the target's place.
+    auto changed = [&] {
+        return HookError(kMountStep, op.target, "the new mount is not what its directory now holds", 0,
+                         "refused: the directory changed while the hook ran");
+    };
     Fd root(openat(parent.get(), oci::last_segment(where).c_str(), O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+    // Gone, or a symlink or a file now: the name was swapped after the
+    // target was pinned (the mount went onto the directory, wherever it is).
+    if (!root.valid() && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)) throw changed();
     if (!root.valid()) throw sys_error(kMountStep, op.target, errno, "re-open after mount(2)");
     struct statx stx = statx_of(root.get(), STATX_MNT_ID, kMountStep, op.target);
     const MountInfo* m = nullptr;
     auto table = parse_mountinfo(read_mountinfo());
     if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) m = find_mount(table, stx.stx_mnt_id);
-    if (!m || m->parent_id != covered || m->mount_point != where || m->fstype != "tmpfs")
-        throw HookError(kMountStep, op.target, "the new mount is not what its directory now holds", 0,
-                        "refused: the directory changed while the hook ran");
+    if (!m || m->parent_id != covered || m->mount_point != where || m->fstype != "tmpfs") throw changed();
     return root;
 }
 
