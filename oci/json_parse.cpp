@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -209,7 +210,7 @@ public:
 private:
     struct Frame {
         bool is_object = false;
-        Json::array_t items;                                // arrays
+        Json::array_t items;                                // arrays, elements so far
         std::vector<std::pair<std::string, Json>> members;  // objects, document order
         std::vector<std::size_t> key_ends;                  // offset after each member's key
     };
@@ -323,9 +324,13 @@ private:
             return obj;
         }
         --depth_;
+        // Moved into a vector of the exact size: one allocation per array
+        // (growing its own would be several), and f.items keeps its
+        // capacity for the next array at this depth.
         Json arr = Json::array();
-        arr.get_ref<Json::array_t&>() = std::move(f.items);
-        f.items = {};
+        arr.get_ref<Json::array_t&>().assign(std::make_move_iterator(f.items.begin()),
+                                             std::make_move_iterator(f.items.end()));
+        f.items.clear();
         return arr;
     }
 

@@ -30,7 +30,7 @@
 #
 # cpu = median user+system time (tests/bench/timeit.c), less sensitive to
 # other load than wall time; parse, dump and nlohmann = median CPU time of
-# that step alone, in the process (json_parse_bench).
+# that step alone, each a first run in a fresh process (json_parse_bench).
 set -euo pipefail
 
 # shellcheck source=tests/bench/lib.sh
@@ -128,7 +128,13 @@ for shape in $SHAPES; do
     fi
     p_fig=n/a
     if [[ -x $PARSE_BENCH ]]; then
-        read -r p_us d_us n_us _ < <("$PARSE_BENCH" "$in" "$RUNS") || bench_die "$shape: json_parse_bench failed"
+        ps=() ds=() ns=()
+        for ((i = 0; i < RUNS; i++)); do
+            read -r p_us d_us n_us _ < <("$PARSE_BENCH" "$in") || bench_die "$shape: json_parse_bench failed"
+            ps+=("$p_us") ds+=("$d_us") ns+=("$n_us")
+        done
+        p_fig="$(printf '%s\n' "${ps[@]}" | stat_median) $(printf '%s\n' "${ds[@]}" | stat_median) $(printf '%s\n' "${ns[@]}" | stat_median)"
+        read -r p_us d_us n_us <<< "$p_fig"
         p_fig="$(us_to_ms "$p_us") $(us_to_ms "$d_us") $(us_to_ms "$n_us")"
     fi
     # jq is the reference, not the thing tested: its failure is a figure.
