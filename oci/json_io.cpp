@@ -76,7 +76,20 @@ Json parse_object(const std::string& text, const std::string& name) {
     return doc;
 }
 
-std::string dump(const Json& doc) { return doc.dump(2) + "\n"; }
+std::size_t indentation_bytes(const Json& v, std::size_t budget, std::size_t depth) {
+    if (!v.is_structured() || v.empty()) return 0;
+    std::size_t per_element = 1 + 2 * (depth + 1) + (v.is_object() ? 1 : 0);
+    std::size_t total = 1 + 2 * depth;
+    for (const Json& e : v) {
+        total += per_element + indentation_bytes(e, budget, depth + 1);
+        if (total > budget) return total;
+    }
+    return total;
+}
+
+std::string dump(const Json& doc) {
+    return (indentation_bytes(doc, kMaxIndentationBytes) <= kMaxIndentationBytes ? doc.dump(2) : doc.dump()) + "\n";
+}
 
 namespace {
 

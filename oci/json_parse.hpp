@@ -2,16 +2,17 @@
 // The one JSON parser for every document the hook reads (config.json, the
 // OCI state on stdin, the policy file). These documents come from whoever
 // creates containers, so the parser is built for hostile input:
-// - no recursion: nlohmann's SAX parser is iterative and the builder keeps
-//   its own stack, so no depth can overflow the C++ stack; depth is limited
+// - no recursion: a hand-written parser with its own stack of open arrays
+//   and objects, so no depth can overflow the C++ stack; depth is limited
 //   anyway (kMaxJsonDepth), since dump(), copies and comparisons of the
 //   resulting Json do recurse;
 // - duplicate keys are refused: which of two "root" keys counts is a
 //   parser's choice, and the runtime's parser may choose the other one;
 // - NUL is refused in every string and key (see parse_json);
 // - time linear in the input (up to a log factor for objects with many
-//   keys): objects are built by appending, never by nlohmann's ordered_map
-//   insert, which searches linearly and made k keys cost O(k^2).
+//   keys): one pass over the bytes, building nlohmann values directly;
+//   objects are built by appending, never by nlohmann's ordered_map insert,
+//   which searches linearly and made k keys cost O(k^2).
 // Errors are agenthook::HookError("parse JSON", name, "byte N: reason").
 #include <cstddef>
 #include <string>
@@ -27,12 +28,17 @@ namespace oci {
 // (dump, copy, compare) shallow.
 inline constexpr std::size_t kMaxJsonDepth = 128;
 
-// Parses one JSON document of any type (object, array, scalar). Refuses,
-// naming `name`, the byte offset (bytes read when the problem was found,
-// nlohmann's convention) and, where it helps, the JSON path:
-// - syntax errors, invalid UTF-8 and unpaired surrogates (nlohmann's lexer);
-// - numbers too large for a double (1e400), which nlohmann reports as
-//   out_of_range.406, not as a parse error;
+// Parses one JSON document of any type (object, array, scalar), RFC 8259
+// exactly, with the values nlohmann::json::parse gives (integers as uint64
+// or int64, a double when they do not fit or have a fraction or exponent; a
+// leading UTF-8 byte order mark is skipped). Refuses, naming `name`, the
+// byte offset (bytes read when the problem was found: the offending byte
+// included, or the end of a refused string or number) and, where it helps,
+// the line and column or the JSON path:
+// - syntax errors, ill-formed UTF-8 (RFC 3629: overlong forms and encoded
+//   surrogates too), unescaped control characters and unpaired \u
+//   surrogates;
+// - numbers too large for a double (1e400);
 // - more than `max_depth` nested arrays/objects;
 // - a key twice in one object;
 // - a NUL character (\u0000) in any string or key. Every string of an OCI

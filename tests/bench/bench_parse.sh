@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Benchmark of the JSON parser on hostile shapes: `oci-agent-hook precreate`
-# (read, parse, plan, dump) on config.json files just under the 64 MiB cap,
-# beside `jq .` (parse and pretty-print) on the same file, and the ratio.
-# The parse must be linear in the input whatever its shape; this prints the
-# figures, it never fails on timing.
+# (read, parse, plan, dump) on config.json files just under the 64 MiB cap;
+# beside it the parse alone and the dump alone (tests/json_parse_bench in
+# BUILD_DIR: oci::parse_json, oci::dump, and nlohmann's own parser as a
+# reference), and `jq .` (parse and pretty-print) on the same file, and the
+# ratio precreate / jq. The parse must be linear in the input whatever its
+# shape, and well under a second at 64 MiB; this prints the figures, it
+# never fails on timing.
 #
 # Usage: tests/bench/bench_parse.sh [BUILD_DIR]
-#   BUILD_DIR   holds oci-agent-hook (default: build-bench if built, else build)
+#   BUILD_DIR   holds oci-agent-hook and tests/json_parse_bench (default:
+#               build-bench if built, else build)
 # Environment:
 #   BENCH_RUNS=3        timed runs per figure (one untimed warm-up before)
 #   BENCH_MIB=63        size of the large inputs, MiB (the cap is 64)
-#   BENCH_DEEP_MIB=8    size of deep-120: its pretty-printed output (the hook's
-#                       dump and `jq .` alike) is about 43 times the input, all
-#                       indentation, so at 63 MiB both write some 2.7 GB
+#   BENCH_DEEP_MIB=8    size of deep-120: pretty-printed (`jq .`) it is about
+#                       43 times the input, all indentation, so at 63 MiB jq
+#                       writes some 2.7 GB (the hook writes it compact: see
+#                       oci::dump)
 #   BENCH_TIMEOUT=120   seconds before a run is killed (shown as "killed")
 #   BENCH_KEEP=1        keep the work directory (generated inputs)
 #
@@ -24,8 +29,8 @@
 #   ann-30k      "annotations" with 30,000 keys (the issue's figure; small)
 #
 # cpu = median user+system time (tests/bench/timeit.c), less sensitive to
-# other load than wall time; instructions (user space) come from
-# `perf stat` where the machine lets perf count them, else "n/a".
+# other load than wall time; parse, dump and nlohmann = median CPU time of
+# that step alone, each a first run in a fresh process (json_parse_bench).
 set -euo pipefail
 
 # shellcheck source=tests/bench/lib.sh
@@ -79,22 +84,6 @@ with open(f"{work}/ann-30k.json", "w") as f:
 EOF
 
 # ---- measuring ----------------------------------------------------------------
-PERF_OK=0
-if command -v perf > /dev/null && perf stat -x, -e instructions:u -- /bin/true 2>&1 >/dev/null | grep -q '^[0-9]'; then
-    PERF_OK=1
-fi
-
-# instructions IN -- COMMAND...: user-space instructions of one run, or n/a.
-instructions() {
-    local in=$1
-    shift 2
-    if ((PERF_OK)); then
-        perf stat -x, -e instructions:u -- "$@" < "$in" 2>&1 > /dev/null | awk -F, '/instructions/ {print $1; exit}'
-    else
-        echo n/a
-    fi
-}
-
 # series IN -- COMMAND...: one warm-up, then RUNS timed runs. Sets S_CPU_US,
 # S_WALL_US (medians), S_RSS (largest peak RSS, KiB), S_STATUS (last exit
 # status: 137 = killed after BENCH_TIMEOUT).
@@ -118,36 +107,46 @@ series() {
 
 bench_machine
 echo "$RUNS timed runs per figure after one warm-up; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-((PERF_OK)) || echo "note: perf cannot count instructions here (a VM without PMU access?): instructions n/a"
+PARSE_BENCH=$BUILD_DIR/tests/json_parse_bench
+[[ -x $PARSE_BENCH ]] || echo "note: $PARSE_BENCH not built (cmake --build $BUILD_DIR --target json_parse_bench): parse-only figures n/a"
 echo
-printf '%-11s %8s %8s | %-26s %12s | %-26s %12s | %6s\n' shape "in MiB" "out MiB" "hook: cpu ms (wall) RSS MiB" instructions \
-    "jq: cpu ms (wall) RSS MiB" instructions "cpu x"
+printf '%-11s %7s %7s | %-27s | %-24s | %-27s | %6s\n' shape "in MiB" "out MiB" "precreate: cpu ms (wall) RSS" \
+    "parse ms dump ms nlohmann" "jq: cpu ms (wall) RSS MiB" "cpu x"
 for shape in $SHAPES; do
     in=$WORK/$shape.json
     mib=$(awk -v b="$(stat -c %s "$in")" 'BEGIN {printf "%.1f", b / 1048576}')
     series "$in" -- "$HOOK" --config "$POLICY" precreate
     h_cpu=$S_CPU_US h_wall=$S_WALL_US h_rss=$S_RSS h_st=$S_STATUS
     if [[ $h_st == 137 ]]; then
-        h_fig="killed after ${TIMEOUT}s" h_ins=- out_mib=-
+        h_fig="killed after ${TIMEOUT}s" out_mib=-
     else
         [[ $h_st == 0 ]] || { echo "$shape: precreate exit $h_st:" >&2; head -c 2000 "$WORK/out" >&2; exit 1; }
         jq -e '.mounts | map(select(.destination == "/tmp")) | length == 1' "$WORK/out" > /dev/null ||
             bench_die "$shape: precreate's output is not the rewritten spec"
         h_fig="$(us_to_ms "$h_cpu") ($(us_to_ms "$h_wall")) $((h_rss / 1024))"
         out_mib=$(awk -v b="$(stat -c %s "$WORK/out")" 'BEGIN {printf "%.1f", b / 1048576}')
-        h_ins=$(instructions "$in" -- "$HOOK" --config "$POLICY" precreate)
+    fi
+    p_fig=n/a
+    if [[ -x $PARSE_BENCH ]]; then
+        ps=() ds=() ns=()
+        for ((i = 0; i < RUNS; i++)); do
+            read -r p_us d_us n_us _ < <("$PARSE_BENCH" "$in") || bench_die "$shape: json_parse_bench failed"
+            ps+=("$p_us") ds+=("$d_us") ns+=("$n_us")
+        done
+        p_fig="$(printf '%s\n' "${ps[@]}" | stat_median) $(printf '%s\n' "${ds[@]}" | stat_median) $(printf '%s\n' "${ns[@]}" | stat_median)"
+        read -r p_us d_us n_us <<< "$p_fig"
+        p_fig="$(us_to_ms "$p_us") $(us_to_ms "$d_us") $(us_to_ms "$n_us")"
     fi
     # jq is the reference, not the thing tested: its failure is a figure.
     series "$in" -- jq . "$in"
     j_st=$S_STATUS
     case $j_st in
-        0) j_fig="$(us_to_ms "$S_CPU_US") ($(us_to_ms "$S_WALL_US")) $((S_RSS / 1024))"
-           j_ins=$(instructions "$in" -- jq . "$in") ;;
-        137) j_fig="killed after ${TIMEOUT}s" j_ins=- ;;
-        *) j_fig="exit $j_st: $(head -c 40 "$WORK/out" | tr '\n' ' ')" j_ins=- ;;
+        0) j_fig="$(us_to_ms "$S_CPU_US") ($(us_to_ms "$S_WALL_US")) $((S_RSS / 1024))" ;;
+        137) j_fig="killed after ${TIMEOUT}s" ;;
+        *) j_fig="exit $j_st: $(head -c 40 "$WORK/out" | tr '\n' ' ')" ;;
     esac
     ratio=$(awk -v a="$h_cpu" -v b="$S_CPU_US" -v s="$h_st$j_st" 'BEGIN {if (s == "00" && b > 0) printf "%.2f", a / b; else printf "-"}')
-    printf '%-11s %8s %8s | %-26s %12s | %-26s %12s | %6s\n' "$shape" "$mib" "$out_mib" "$h_fig" "$h_ins" "$j_fig" "$j_ins" "$ratio"
+    printf '%-11s %7s %7s | %-27s | %-24s | %-27s | %6s\n' "$shape" "$mib" "$out_mib" "$h_fig" "$p_fig" "$j_fig" "$ratio"
 done
 echo
-echo "cpu x = the hook's cpu time / jq's; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cpu x = precreate's cpu time / jq's; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

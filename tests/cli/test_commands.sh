@@ -287,7 +287,7 @@ check "-1e400: one line" one_line "$err"
 printf '{"ociVersion":"1.0.2","root":{"path":"r\xff"}}' > "$WORK/utf8.json"
 run "$WORK/utf8.json" precreate
 check "invalid UTF-8: precreate exits 1" [ "$rc" -eq 1 ]
-check "invalid UTF-8: named" has "$err" "parse JSON: config.json (stdin): byte 40: parse error at line 1, column 40: syntax error while parsing value - invalid string: ill-formed UTF-8 byte"
+check "invalid UTF-8: named" has "$err" "parse JSON: config.json (stdin): byte 40: parse error at line 1, column 40: syntax error: invalid string: ill-formed UTF-8 byte"
 echo '{"ociVersion":"1.0.2","id":"c","status":"creating","pid":4242,"bundle":"/b","bundle":"/elsewhere"}' > "$WORK/dup-state.json"
 run "$WORK/dup-state.json" createRuntime
 check "state with two bundle keys: exits 1" [ "$rc" -eq 1 ]

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,26 @@ TEST_CASE("read_bounded refuses more than the limit") {
     CHECK(read_bounded(small, "in", 5) == "12345");
     std::istringstream big("123456");
     CHECK_THROWS_WITH_AS(read_bounded(big, "in", 5), "read: in: larger than the 0 MiB limit", HookError);
+}
+
+TEST_CASE("dump indents by 2 unless the indentation would pass kMaxIndentationBytes, then writes compact") {
+    const Json small = Json::parse(R"({"a":[1,{"b":[],"c":{}},[[2]]],"d":{"e":"f"},"g":[]})");
+    CHECK(dump(small) == small.dump(2) + "\n");
+    // The count is exact: what nlohmann's indentation adds.
+    for (const Json& doc : {small, Json::parse("[]"), Json::parse("7"), Json::parse(R"([{"x":[[[{"y":1}]]]},2,[]])")})
+        CHECK(indentation_bytes(doc, SIZE_MAX) == doc.dump(2).size() - doc.dump().size());
+    // 2,000 chains of 100 nested objects: about 20 MB of indentation for
+    // 1.2 MB of compact JSON.
+    Json chain = 1;
+    for (int i = 0; i < 100; ++i) chain = Json{{"k", chain}};
+    Json deep = Json::array();
+    for (int i = 0; i < 2000; ++i) deep.push_back(chain);
+    std::size_t extra = deep.dump(2).size() - deep.dump().size();
+    REQUIRE(extra > kMaxIndentationBytes);
+    CHECK(indentation_bytes(deep, SIZE_MAX) == extra);
+    CHECK(indentation_bytes(deep, kMaxIndentationBytes) > kMaxIndentationBytes);
+    CHECK(dump(deep) == deep.dump() + "\n");
+    CHECK(Json::parse(dump(deep)) == deep);
 }
 
 namespace {
