@@ -241,6 +241,8 @@ private:
     // complete value.
     bool begin_value(Json& out) {
         if (p_ == end_) syntax_error("unexpected end of input; expected a value", p_ + 1);
+        if (++values_ > kMaxJsonValues)
+            fail("more than " + std::to_string(kMaxJsonValues) + " values (a spec holds a few thousand)", p_ + 1);
         switch (*p_) {
             case '{':
             case '[': {
@@ -499,6 +501,7 @@ private:
     std::size_t max_depth_;
     std::vector<Frame> frames_;  // frames_[0 .. depth_) are open; the rest keep their buffers
     std::size_t depth_ = 0;
+    std::size_t values_ = 0;  // begun so far, against kMaxJsonValues
 };
 
 }  // namespace

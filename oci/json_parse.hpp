@@ -28,6 +28,14 @@ namespace oci {
 // (dump, copy, compare) shallow.
 inline constexpr std::size_t kMaxJsonDepth = 128;
 
+// A spec holds about a thousand values (10,000 mounts: some 100,000;
+// Kubernetes caps an object's annotations at 256 KiB, at most ~65,000
+// entries). Each value costs nlohmann one to three heap allocations, and
+// those, not the reading, set the time and memory of a huge document: 7.6
+// million small values in 63 MiB took over a second and 800 MiB. A million
+// is ten times any real spec and keeps a hostile one to about 0.3 s.
+inline constexpr std::size_t kMaxJsonValues = 1000000;
+
 // Parses one JSON document of any type (object, array, scalar), RFC 8259
 // exactly, with the values nlohmann::json::parse gives (integers as uint64
 // or int64, a double when they do not fit or have a fraction or exponent; a
@@ -40,6 +48,8 @@ inline constexpr std::size_t kMaxJsonDepth = 128;
 //   surrogates;
 // - numbers too large for a double (1e400);
 // - more than `max_depth` nested arrays/objects;
+// - more than kMaxJsonValues values (every array, object, string, number,
+//   true, false and null counts one);
 // - a key twice in one object;
 // - a NUL character (\u0000) in any string or key. Every string of an OCI
 //   document ends up as a C string (a path, an argument, an option) or is

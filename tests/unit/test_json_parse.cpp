@@ -147,6 +147,26 @@ TEST_CASE("parse_json: 30,000 keys in one object parse, in order") {
     CHECK(doc == Json::parse(text));
 }
 
+TEST_CASE("parse_json: a million values parse, one more is refused with the offset") {
+    // An array of kMaxJsonValues - 1 zeros is kMaxJsonValues values.
+    std::string text = "[0";
+    text.reserve(2 * kMaxJsonValues + 8);
+    for (std::size_t i = 2; i < kMaxJsonValues; ++i) text += ",0";
+    text += "]";
+    CHECK(parse_json(text, "x").size() == kMaxJsonValues - 1);
+    text.insert(text.size() - 1, ",0");
+    CHECK_THROWS_WITH_AS(parse_json(text, "x"),
+                         ("parse JSON: x: byte " + std::to_string(text.size() - 1) +
+                          ": more than 1000000 values (a spec holds a few thousand)")
+                             .c_str(),
+                         HookError);
+    // Objects, keys' values and empty containers count too.
+    std::string objects = "[";
+    for (std::size_t i = 0; i < kMaxJsonValues / 2; ++i) objects += i ? ",{\"a\":{}}" : "{\"a\":{}}";
+    objects += "]";
+    CHECK_THROWS_AS(parse_json(objects, "x"), HookError);
+}
+
 // ---- differential: parse_json against nlohmann::json::parse ------------------
 
 namespace {
