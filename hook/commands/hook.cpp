@@ -49,12 +49,14 @@ int run_hook(const Context& ctx) {
 
     const std::string config_path = state.bundle + "/config.json";
     oci::Json read_by_runtime = oci::parse_object(oci::read_file_bounded(config_path), config_path);
-    refuse_if_precreate_refused(read_by_runtime, config_path);
     Policy policy = load_effective_policy(ctx);
     // Hook mode meets the mounts the runtime made from the config it read,
     // so the live plan is judged against that one, not the rewrite.
     oci::Json mounts_made = read_by_runtime;
     Rewrite r = plan_rewrite(ctx, std::move(read_by_runtime), config_path, policy, Registration::None);
+    // After this stage's own checks, so that a reason both stages meet (a
+    // bad policy) reads as this stage's; before anything touches the container.
+    refuse_if_precreate_refused(mounts_made, config_path);
 
     LivePlan live = plan_live(state.pid, state.bundle, mounts_made, r.plan);
     // The worker gets what is left of the hook's deadline.

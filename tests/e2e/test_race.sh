@@ -141,7 +141,7 @@ trap 'kill "$swap_pid" 2> /dev/null; e2e_cleanup' EXIT  # never leave it running
 # swap in between is refused as a changed directory (the mount went onto the
 # directory, now at tmp.swap, and dies with the refused container).
 race_starts "$tmp_starts" "$tmp_seconds" true '^TMPMOUNT [^ ]*noexec[^ ]* tmpfs$' true \
-    '/tmp: (is a symlink|the new mount is not what its directory now holds \(refused: the directory changed while the hook ran\))
+    '/tmp: (is a symlink|the new mount is not what its directory now holds \(refused: the directory changed while the hook ran\))'
 out=""  # the checks below judge counts, not the last start
 kill "$swap_pid"
 wait "$swap_pid"
