@@ -203,7 +203,8 @@ TEST_CASE("containerd: a drop-in only where imports match and the main file has 
 TEST_CASE("hooks.d: content from the embedded templates; create, identical, conflict, remove") {
     Target t = target();
     auto files = hooks_d_files(t);
-    REQUIRE(files.size() == 2);
+    REQUIRE(files.size() == 3);
+    CHECK(files[2].name == "oci-agent-hook-poststop.json");
     for (const auto& f : files) {
         Json doc = Json::parse(f.content);
         CHECK(doc["hook"]["path"] == "/usr/bin/oci-agent-hook");
@@ -212,6 +213,9 @@ TEST_CASE("hooks.d: content from the embedded templates; create, identical, conf
     t.policy_path = "/etc/p.json";
     Json with_policy = Json::parse(hooks_d_files(t)[1].content);
     CHECK(with_policy["hook"]["args"] == Json::parse(R"(["oci-agent-hook","--config","/etc/p.json","createRuntime"])"));
+    Json poststop = Json::parse(hooks_d_files(t)[2].content);
+    CHECK(poststop["hook"]["args"] == Json::parse(R"(["oci-agent-hook","--config","/etc/p.json","poststop"])"));
+    CHECK(poststop["stages"] == Json::parse(R"(["poststop"])"));
     const std::string& content = files[0].content;
     CHECK(hooks_d_install(std::nullopt, "h", content).action == A::Create);
     CHECK(hooks_d_install(content, "h", content).action == A::None);

@@ -79,7 +79,7 @@ TEST_CASE("record_from_json: anything else is refused, naming the file and field
         if (value.is_discarded()) bad.erase(key);
         else bad[key] = value;
         CHECK_THROWS_WITH_AS(record_from_json(bad, "/run/x/oah-1.json"),
-                             doctest::Contains(std::string("read record: /run/x/oah-1.json: ") + key + ": " + why), HookError);
+                             doctest::Contains((std::string("read record: /run/x/oah-1.json: ") + key + ": " + why).c_str()), HookError);
     };
     refused("version", 2, "unsupported record version 2");
     refused("id", "../../etc", "must begin with a letter or digit");
