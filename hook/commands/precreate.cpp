@@ -38,7 +38,7 @@ int run_precreate(const Context& ctx) {
         if (!annotations.is_object()) annotations = oci::Json::object();
         if (!annotations.contains(kHookStderrAnnotation)) annotations[kHookStderrAnnotation] = "/dev/stderr";
         annotations[kRefusedAnnotation] = e.line();
-        out = register_hook(std::move(config), self_hook(ctx));
+        out = register_hooks(std::move(config), self_hooks(ctx));
     }
     ctx.out << oci::dump(out);
     ctx.out.flush();
