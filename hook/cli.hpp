@@ -7,7 +7,13 @@
 
 namespace agenthook {
 
-enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Install, Uninstall };
+enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Install, Uninstall, Doctor, Df };
+
+// A running container for doctor and df: its pid, named `label` in reports.
+struct Target {
+    std::string label;
+    int pid = 0;
+};
 
 struct Options {
     Command command = Command::None;
@@ -20,6 +26,8 @@ struct Options {
     bool set_as_default = false;             // install --set-as-default
     std::optional<std::string> hook_path;    // install --hook-path
     std::optional<std::string> check_file;   // check-config [FILE]
+    std::vector<Target> targets;             // doctor --pid (one), df --pid/--name (one or more)
+    std::string format = "text";             // doctor: text|json; df: text|prometheus
     bool version = false;
 };
 

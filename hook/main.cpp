@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
             case Command::Prestart: return run_hook(ctx);
             case Command::Install:
             case Command::Uninstall: return run_install(ctx);
+            case Command::Doctor: return run_doctor(ctx);
+            case Command::Df: return run_df(ctx);
             case Command::None: break;
         }
     } catch (const HookError& e) {

@@ -44,3 +44,32 @@ TEST_CASE("usage errors, help and version end the run") {
     CHECK(r.exit_code == 0);
     CHECK(r.output.find(kVersion) != std::string::npos);
 }
+
+TEST_CASE("doctor and df: pids, labels, formats") {
+    auto r = parse_cli({"oci-agent-hook", "doctor", "--pid", "42"});
+    REQUIRE(r.exit_code == -1);
+    CHECK(r.options.command == Command::Doctor);
+    REQUIRE(r.options.targets.size() == 1);
+    CHECK(r.options.targets[0].pid == 42);
+    CHECK(r.options.targets[0].label == "42");
+    CHECK(r.options.format == "text");
+    r = parse_cli({"oci-agent-hook", "doctor", "--pid", "42", "--format", "json", "--config", "/p.json"});
+    CHECK(r.options.format == "json");
+    CHECK(r.options.config_path == "/p.json");
+    CHECK(parse_cli({"oci-agent-hook", "doctor"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "doctor", "--pid", "0"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "doctor", "--pid", "x"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "doctor", "--pid", "4", "--format", "prometheus"}).exit_code == 2);
+
+    r = parse_cli({"oci-agent-hook", "df", "--pid", "7", "--name", "web", "--pid", "8", "--format", "prometheus"});
+    REQUIRE(r.exit_code == -1);
+    CHECK(r.options.command == Command::Df);
+    REQUIRE(r.options.targets.size() == 2);
+    CHECK(r.options.targets[0].label == "web");
+    CHECK(r.options.targets[0].pid == 7);
+    CHECK(r.options.targets[1].label == "8");
+    CHECK(r.options.format == "prometheus");
+    CHECK(parse_cli({"oci-agent-hook", "df", "--pid", "7", "--name", "a", "--name", "b"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "df", "--pid", "7", "--format", "json"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "df"}).exit_code == 2);
+}
