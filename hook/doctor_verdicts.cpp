@@ -141,8 +141,8 @@ std::vector<ProbeResult> judge(const Observations& obs, const Policy& policy) {
     }
     const WriteObservation& w = obs.home_write;
     if (!w.attempted) out.push_back(fail("agent_home_writable", "not tried: " + (w.error.empty() ? "no home" : w.error)));
-    else out.push_back(check("agent_home_writable", w.ok, "as " + agent + ": " + w.error,
-                             "created and removed a file in " + h.path + " as " + agent));
+    else if (!w.ok) out.push_back(fail("agent_home_writable", "as " + agent + ": " + w.error));
+    else out.push_back(pass("agent_home_writable", "created and removed a file in " + h.path + " as " + agent));
 
     // ---- the seccomp mount lockdown -----------------------------------------
     const SeccompObservation& s = obs.seccomp;

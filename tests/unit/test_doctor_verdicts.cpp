@@ -54,7 +54,7 @@ Observations good() {
     return o;
 }
 
-const ProbeResult& probe(const std::vector<ProbeResult>& rs, const std::string& name) {
+ProbeResult probe(const std::vector<ProbeResult>& rs, const std::string& name) {
     auto it = std::find_if(rs.begin(), rs.end(), [&](const ProbeResult& r) { return r.name == name; });
     REQUIRE_MESSAGE(it != rs.end(), name);
     return *it;
