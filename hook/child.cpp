@@ -9,7 +9,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -33,18 +32,6 @@ std::string error_reply(const HookError& e) {
            "\n" + flat(e.hint) + "\n";
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        if (nl == std::string::npos) nl = text.size();
-        lines.push_back(text.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
-    return lines;
-}
-
 [[noreturn]] void child_main(int out, const std::function<std::string()>& body, const std::string& step,
                              const std::string& path) {
     std::string msg;
@@ -63,6 +50,18 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string::npos) nl = text.size();
+        lines.push_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+    return lines;
+}
 
 std::string run_in_child(const std::function<std::string()>& body, std::chrono::milliseconds deadline,
                          const std::string& step, const std::string& path) {

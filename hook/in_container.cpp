@@ -15,7 +15,7 @@ std::vector<std::string> apply_in_child(const LivePlan& plan,
                                         const std::function<std::unique_ptr<Sys>()>& make_sys,
                                         std::chrono::milliseconds deadline) {
     // One action per line: the actions never hold a newline of their own.
-    std::string reply = run_in_child(
+    return split_lines(run_in_child(
         [&] {
             auto sys = make_sys();
             std::string lines;
@@ -26,16 +26,7 @@ std::vector<std::string> apply_in_child(const LivePlan& plan,
             }
             return lines;
         },
-        deadline, kStep, plan.rootfs);
-    std::vector<std::string> actions;
-    std::size_t pos = 0;
-    while (pos < reply.size()) {
-        std::size_t nl = reply.find('\n', pos);
-        if (nl == std::string::npos) nl = reply.size();
-        actions.push_back(reply.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
-    return actions;
+        deadline, kStep, plan.rootfs));
 }
 
 }  // namespace agenthook
