@@ -25,8 +25,6 @@ std::string octal(uint32_t mode) {
 
 std::string ids(uint32_t uid, uint32_t gid) { return std::to_string(uid) + ":" + std::to_string(gid); }
 
-// tmpfs rounds its size up to whole pages.
-uint64_t page_rounded(uint64_t bytes, uint64_t page) { return (bytes + page - 1) / page * page; }
 
 // Mount-level properties: fs type, flags, size, inodes. Mode and owner of
 // the root are a separate, fixable matter.

@@ -18,6 +18,8 @@ const char* command_name(Command c) {
         case Command::Ps: return "ps";
         case Command::Install: return "install";
         case Command::Uninstall: return "uninstall";
+        case Command::Doctor: return "doctor";
+        case Command::Df: return "df";
         case Command::None: break;
     }
     return "oci-agent-hook";
@@ -110,6 +112,47 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         "uninstall", "remove exactly what install added (same options as install)");
     install_options(uninstall);
 
+    int doctor_pid = 0;
+    std::string doctor_format = "text";
+    auto* doctor = app.add_subcommand(
+        "doctor",
+        "check a running container against the policy, never silently: one line per probe,\n"
+        "PASS name (observed) or FAIL name: reason (observed); WARN for a /tmp 80-95% full.\n"
+        "Probes: tmp_is_tmpfs tmp_noexec tmp_nosuid tmp_nodev tmp_mode_1777 tmp_size (observed vs policy)\n"
+        "tmp_usage (warn 80%, fail 95%, bytes and inodes) exclude_<path>_exec_1777 (each policy exclude\n"
+        "path) agent_home_exists agent_home_owner (home.uid mapped through the container's uid_map)\n"
+        "agent_home_writable (a file created and removed as the agent, from inside the container's\n"
+        "namespaces) mount_lockdown (the container's real seccomp filter denies the mount syscalls).\n"
+        "Paths are resolved inside the container's mount namespace, never following a symlink.\n"
+        "Exit 0 when every probe passes, 1 otherwise (a warning too).");
+    std::string doctor_id;
+    auto* doctor_by_pid =
+        doctor->add_option("--pid", doctor_pid, "the container's process (host pid), e.g. from runc state")
+            ->check(CLI::PositiveNumber);
+    doctor->add_option("--id", doctor_id, "the container hook mode recorded under this id (see ps)")
+        ->excludes(doctor_by_pid);
+    doctor->add_option("--state-dir", state_dir, "the records' directory for --id (default: the policy's state_dir)");
+    doctor->add_option("--format", doctor_format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+
+    std::vector<int> df_pids;
+    std::vector<std::string> df_names;
+    std::string df_format = "text";
+    auto* df = app.add_subcommand(
+        "df",
+        "/tmp and excluded-path use of running containers, one line each, most used first:\n"
+        "LABEL /tmp size=BYTES used=BYTES (P%) inodes=USED/TOTAL (Q%), then the same per excluded path.\n"
+        "Exit 1 when a container could not be observed (its line says why).");
+    df->add_option("--pid", df_pids,
+                   "a container's process (host pid); repeat for more containers\n"
+                   "(default: every running container hook mode recorded, labelled by id)")
+        ->check(CLI::PositiveNumber);
+    df->add_option("--state-dir", state_dir, "the records' directory (default: the policy's state_dir)");
+    df->add_option("--name", df_names, "the label of the --pid at the same position (default: the pid)");
+    df->add_option("--format", df_format,
+                   "text (default) or prometheus: node_exporter textfile metrics\n"
+                   "oci_agent_hook_tmp_{size_bytes,used_bytes,inodes_used,inodes_total}{container,mountpoint}")
+        ->check(CLI::IsMember({"text", "prometheus"}));
+
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     if (!reversed.empty()) reversed.pop_back();  // argv[0]
     try {
@@ -131,16 +174,7 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     } else if (*create_runtime) o.command = Command::CreateRuntime;
     else if (*prestart) o.command = Command::Prestart;
     else if (*poststop) o.command = Command::Poststop;
-    else if (*ps) {
-        o.command = Command::Ps;
-        if (!state_dir.empty()) {
-            if (state_dir[0] != '/') {
-                result.exit_code = 2;
-                result.error = "oci-agent-hook: ps: --state-dir must be absolute\n";
-            }
-            o.state_dir = state_dir;
-        }
-    }
+    else if (*ps) o.command = Command::Ps;
     else if (*install || *uninstall) {
         o.command = *install ? Command::Install : Command::Uninstall;
         if (!config_dir.empty()) o.config_dir = config_dir;
@@ -158,10 +192,36 @@ CliResult parse_cli(const std::vector<std::string>& args) {
             result.error = std::string("oci-agent-hook: ") + command_name(o.command) + ": " + problem + "\n";
         }
     }
+    else if (*doctor) {
+        o.command = Command::Doctor;
+        if (!doctor_id.empty()) o.targets.push_back({doctor_id, 0, doctor_id});
+        else if (doctor_pid > 0) o.targets.push_back({std::to_string(doctor_pid), doctor_pid, std::nullopt});
+        else {
+            result.exit_code = 2;
+            result.error = "oci-agent-hook: doctor: --pid or --id is required\n";
+        }
+        o.format = doctor_format;
+    } else if (*df) {
+        o.command = Command::Df;
+        o.format = df_format;
+        if (df_names.size() > df_pids.size()) {
+            result.exit_code = 2;
+            result.error = "oci-agent-hook: df: more --name than --pid options\n";
+        }
+        for (std::size_t i = 0; i < df_pids.size(); ++i)
+            o.targets.push_back({i < df_names.size() ? df_names[i] : std::to_string(df_pids[i]), df_pids[i], std::nullopt});
+    }
     else {
         result.output = app.help();
         result.exit_code = 2;
         result.error = "oci-agent-hook: a command is required (see --help)\n";
+    }
+    if (!state_dir.empty() && result.exit_code < 0) {
+        if (state_dir[0] != '/') {
+            result.exit_code = 2;
+            result.error = std::string("oci-agent-hook: ") + command_name(o.command) + ": --state-dir must be absolute\n";
+        }
+        o.state_dir = state_dir;
     }
     return result;
 }

@@ -7,7 +7,16 @@
 
 namespace agenthook {
 
-enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Poststop, Install, Uninstall, Ps };
+enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Poststop, Install, Uninstall, Ps, Doctor, Df };
+
+// A running container for doctor and df: its pid, named `label` in reports;
+// or, with `record_id` set (pid 0 until looked up), the container hook mode
+// recorded under that id.
+struct Target {
+    std::string label;
+    int pid = 0;
+    std::optional<std::string> record_id;
+};
 
 struct Options {
     Command command = Command::None;
@@ -20,8 +29,9 @@ struct Options {
     bool set_as_default = false;             // install --set-as-default
     std::optional<std::string> hook_path;    // install --hook-path
     std::optional<std::string> check_file;   // check-config [FILE]
-    std::optional<std::string> state_dir;    // ps --state-dir (absolute)
-    std::string format = "text";             // ps --format: text or json
+    std::optional<std::string> state_dir;    // ps/doctor/df --state-dir (absolute)
+    std::vector<Target> targets;             // doctor --pid|--id (one), df --pid/--name (none: every record)
+    std::string format = "text";             // ps, doctor: text|json; df: text|prometheus
     bool version = false;
 };
 

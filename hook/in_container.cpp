@@ -1,117 +1,32 @@
 #include "in_container.hpp"
 
-#include <fcntl.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <memory>
 
 #include "apply.hpp"
-#include "error.hpp"
-#include "fd.hpp"
+#include "child.hpp"
 
 namespace agenthook {
 
 namespace {
-
 constexpr const char* kStep = "apply in container";
-constexpr std::size_t kMaxReply = std::size_t{1} << 20;
-
-// Wire format: a tag line ("ok" or "error"), then fields separated by '\n'.
-// Field values never contain '\n' (newlines are replaced).
-std::string flat(std::string s) {
-    for (char& c : s)
-        if (c == '\n') c = ' ';
-    return s;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        if (nl == std::string::npos) nl = text.size();
-        lines.push_back(text.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
-    return lines;
-}
-
-std::string error_reply(const HookError& e) {
-    return "error\n" + flat(e.step) + "\n" + flat(e.path) + "\n" + flat(e.reason) + "\n" + std::to_string(e.err) +
-           "\n" + flat(e.hint) + "\n";
-}
-
-[[noreturn]] void child_main(int out, const LivePlan& plan,
-                             const std::function<std::unique_ptr<Sys>()>& make_sys) {
-    std::string msg;
-    try {
-        auto sys = make_sys();
-        msg = "ok\n";
-        for (const auto& line : apply(plan, *sys)) msg += flat(line) + "\n";
-    } catch (const HookError& e) {
-        msg = error_reply(e);
-    } catch (const std::exception& e) {
-        msg = error_reply(HookError(kStep, plan.rootfs, e.what()));
-    } catch (...) {
-        msg = error_reply(HookError(kStep, plan.rootfs, "unknown exception in the worker"));
-    }
-    // Nothing useful is left to do if the parent is gone; the exit status
-    // tells the parent whether the reply went out whole.
-    ::_exit(write_fully(out, msg) ? 0 : 3);
-}
-
 }  // namespace
 
 std::vector<std::string> apply_in_child(const LivePlan& plan,
                                         const std::function<std::unique_ptr<Sys>()>& make_sys,
                                         std::chrono::milliseconds deadline) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw sys_error("create pipe", "", errno);
-    Fd read_end(fds[0]), write_end(fds[1]);
-
-    const pid_t parent = ::getpid();
-    pid_t child = ::fork();
-    if (child < 0) throw sys_error("fork", "", errno);
-    if (child == 0) {
-        // The parent is what enforces the deadline and reports: a runtime
-        // that kills the hook (hooks[].timeout) must not leave the worker
-        // acting in the container's namespace on its own. The getppid check
-        // covers a parent killed before the prctl.
-        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(4);
-        read_end.reset();
-        child_main(write_end.get(), plan, make_sys);
-    }
-    write_end.reset();
-
-    std::string reply;
-    int read_err = read_fully_within(read_end.get(), reply, kMaxReply, deadline);
-    if (read_err != 0) ::kill(child, SIGKILL);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (read_err == ETIMEDOUT)
-        throw HookError(kStep, plan.rootfs,
-                        "worker process gave no result within " + std::to_string(deadline.count()) +
-                            " ms and was killed",
-                        ETIMEDOUT, "is something in the rootfs hanging, such as a FUSE mount?");
-    if (WIFSIGNALED(status))
-        throw HookError(kStep, plan.rootfs,
-                        std::string("worker process killed by signal ") + strsignal(WTERMSIG(status)));
-    if (read_err != 0) throw sys_error("read worker result", plan.rootfs, read_err);
-    auto lines = split_lines(reply);
-    if (lines.empty() || (lines[0] != "ok" && lines[0] != "error") || WEXITSTATUS(status) != 0)
-        throw HookError(kStep, plan.rootfs,
-                        "worker process exited with status " + std::to_string(WEXITSTATUS(status)) +
-                            (lines.empty() ? " and gave no result" : " without a whole result"));
-    if (lines[0] == "ok") return {lines.begin() + 1, lines.end()};
-    lines.resize(6);
-    int err = std::atoi(lines[4].c_str());
-    throw HookError(lines[1], lines[2], lines[3], err, lines[5]);
+    // One action per line: the actions never hold a newline of their own.
+    return split_lines(run_in_child(
+        [&] {
+            auto sys = make_sys();
+            std::string lines;
+            for (auto line : apply(plan, *sys)) {
+                for (char& c : line)
+                    if (c == '\n') c = ' ';
+                lines += line + "\n";
+            }
+            return lines;
+        },
+        deadline, kStep, plan.rootfs));
 }
 
 }  // namespace agenthook

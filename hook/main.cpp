@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
             case Command::Ps: return run_ps(ctx);
             case Command::Install:
             case Command::Uninstall: return run_install(ctx);
+            case Command::Doctor: return run_doctor(ctx);
+            case Command::Df: return run_df(ctx);
             case Command::None: break;
         }
     } catch (const HookError& e) {

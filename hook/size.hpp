@@ -18,4 +18,7 @@ std::optional<uint64_t> parse_size(std::string_view text);
 // same bytes: 536870912 -> "512m", 2048 -> "2k", 1536 -> "1536".
 std::string format_size(uint64_t bytes);
 
+// tmpfs rounds its size up to whole pages: the size statfs reports for `bytes`.
+inline uint64_t page_rounded(uint64_t bytes, uint64_t page) { return (bytes + page - 1) / page * page; }
+
 }  // namespace agenthook

@@ -34,6 +34,8 @@ struct DirFacts {
     uint64_t size_bytes = 0;    // f_blocks * f_bsize (tmpfs: its size= rounded up to pages)
     uint64_t page_size = 4096;
     uint64_t inodes = 0;        // fstatfs f_files (tmpfs: its nr_inodes)
+    uint64_t free_bytes = 0;    // f_bfree * f_bsize (doctor and df: the use of a mount)
+    uint64_t free_inodes = 0;   // f_ffree
     // From the mountinfo line of mnt_id, filled in by apply() from its table:
     std::string mount_fstype;   // "" when the mount is missing from mountinfo
     bool mount_shared = false;  // shared propagation (or unknown: missing)

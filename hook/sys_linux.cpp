@@ -256,6 +256,8 @@ DirFacts LinuxSys::inspect(const Fd& dir, const std::string& path) {
     f.readonly = sfs.f_flags & ST_RDONLY;
     f.size_bytes = static_cast<uint64_t>(sfs.f_blocks) * static_cast<uint64_t>(sfs.f_bsize);
     f.inodes = sfs.f_files;
+    f.free_bytes = static_cast<uint64_t>(sfs.f_bfree) * static_cast<uint64_t>(sfs.f_bsize);
+    f.free_inodes = sfs.f_ffree;
 
     struct statx stx = statx_of(dir.get(), STATX_MNT_ID, step, path);
     if (!(stx.stx_mask & STATX_MNT_ID) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))

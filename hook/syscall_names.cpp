@@ -41,4 +41,11 @@ std::string LibseccompTable::native_arch() const {
     return "";
 }
 
+std::optional<int> native_syscall_number(const std::string& name) {
+    int nr = seccomp_syscall_resolve_name(name.c_str());
+    return nr >= 0 ? std::optional<int>(nr) : std::nullopt;
+}
+
+uint32_t native_audit_arch() { return seccomp_arch_native(); }
+
 }  // namespace agenthook

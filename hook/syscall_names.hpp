@@ -16,4 +16,10 @@ public:
 // name without the SCMP_ARCH_ prefix.
 std::optional<std::string> libseccomp_arch_name(const std::string& oci_arch);
 
+// The native architecture's syscall number of `name` (nullopt when it has
+// none) and its AUDIT_ARCH value (libseccomp's arch tokens are those): the
+// seccomp_data a filter sees for that call.
+std::optional<int> native_syscall_number(const std::string& name);
+uint32_t native_audit_arch();
+
 }  // namespace agenthook

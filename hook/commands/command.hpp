@@ -11,6 +11,8 @@
 #include "../../oci/json.hpp"
 #include "../../oci/state.hpp"
 #include "../cli.hpp"
+#include "../df_report.hpp"
+#include "../doctor_verdicts.hpp"
 #include "../log.hpp"
 #include "../plan.hpp"
 #include "../policy.hpp"
@@ -49,6 +51,19 @@ int run_runtime_wrapper(const Context& ctx, const std::vector<std::string>& args
 // at once and closes the pipe, one held open is a broken caller.
 inline constexpr const char* kStateName = "state (stdin)";
 oci::State read_hook_state(bool pid_required);
+
+int run_doctor(const Context& ctx);  // doctor --pid PID
+int run_df(const Context& ctx);      // df --pid PID [--name LABEL] ...
+
+// The cores of doctor and df for one container, named `label` in reports
+// and reached by `pid` (so a caller with per-container records passes the
+// record's id and pid).
+struct DoctorReport {
+    Observations observations;
+    std::vector<ProbeResult> results;
+};
+DoctorReport doctor_container(const std::string& label, int pid, const Policy& policy);
+DfRow df_container(const std::string& label, int pid, const Policy& policy);
 
 // Shared steps of the commands that rewrite a config.json.
 Policy load_effective_policy(const Context& ctx);

@@ -68,3 +68,44 @@ TEST_CASE("poststop and ps") {
     CHECK(r.exit_code == 2);
     CHECK(r.error == "oci-agent-hook: ps: --state-dir must be absolute\n");
 }
+
+TEST_CASE("doctor and df: pids, labels, formats") {
+    auto r = parse_cli({"oci-agent-hook", "doctor", "--pid", "42"});
+    REQUIRE(r.exit_code == -1);
+    CHECK(r.options.command == Command::Doctor);
+    REQUIRE(r.options.targets.size() == 1);
+    CHECK(r.options.targets[0].pid == 42);
+    CHECK(r.options.targets[0].label == "42");
+    CHECK(r.options.format == "text");
+    r = parse_cli({"oci-agent-hook", "doctor", "--pid", "42", "--format", "json", "--config", "/p.json"});
+    CHECK(r.options.format == "json");
+    CHECK(r.options.config_path == "/p.json");
+    CHECK(parse_cli({"oci-agent-hook", "doctor"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "doctor", "--pid", "0"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "doctor", "--pid", "x"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "doctor", "--pid", "4", "--format", "prometheus"}).exit_code == 2);
+
+    r = parse_cli({"oci-agent-hook", "df", "--pid", "7", "--name", "web", "--pid", "8", "--format", "prometheus"});
+    REQUIRE(r.exit_code == -1);
+    CHECK(r.options.command == Command::Df);
+    REQUIRE(r.options.targets.size() == 2);
+    CHECK(r.options.targets[0].label == "web");
+    CHECK(r.options.targets[0].pid == 7);
+    CHECK(r.options.targets[1].label == "8");
+    CHECK(r.options.format == "prometheus");
+    CHECK(parse_cli({"oci-agent-hook", "df", "--pid", "7", "--name", "a", "--name", "b"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "df", "--pid", "7", "--format", "json"}).exit_code == 2);
+    r = parse_cli({"oci-agent-hook", "df", "--state-dir", "/srv/state"});
+    REQUIRE(r.exit_code == -1);
+    CHECK(r.options.targets.empty());  // every recorded container
+    CHECK(r.options.state_dir == "/srv/state");
+    CHECK(parse_cli({"oci-agent-hook", "df", "--state-dir", "rel"}).error == "oci-agent-hook: df: --state-dir must be absolute\n");
+
+    r = parse_cli({"oci-agent-hook", "doctor", "--id", "web-1"});
+    REQUIRE(r.exit_code == -1);
+    REQUIRE(r.options.targets.size() == 1);
+    CHECK(r.options.targets[0].record_id == "web-1");
+    CHECK(r.options.targets[0].label == "web-1");
+    CHECK(parse_cli({"oci-agent-hook", "doctor", "--id", "a", "--pid", "3"}).exit_code == 2);
+    CHECK(parse_cli({"oci-agent-hook", "doctor"}).error == "oci-agent-hook: doctor: --pid or --id is required\n");
+}
