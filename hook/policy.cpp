@@ -11,6 +11,7 @@
 
 #include "../oci/json_io.hpp"
 #include "../oci/mount.hpp"
+#include "age.hpp"
 #include "error.hpp"
 #include "size.hpp"
 
@@ -226,10 +227,75 @@ std::optional<std::string> validate_annotation_exclude(const std::string& raw, c
     return path;
 }
 
+std::optional<std::string> cleanup_pattern_problem(const std::string& pattern) {
+    if (pattern.empty()) return "must not be empty";
+    if (pattern.find('/') != std::string::npos) return "must be a name, without '/'";
+    if (pattern == "." || pattern == "..") return "must not be \".\" or \"..\"";
+    return std::nullopt;
+}
+
+namespace {
+
+// cleanup: a bad age or pattern is an error (fail closed: a typo must not
+// make the sweep remove more, or younger, files than the operator meant).
+void parse_cleanup(Reader& r, const Json& doc, Cleanup& c) {
+    const Json* cleanup = r.section(doc, "cleanup", {"enabled", "patterns", "max_age", "min_age", "teardown_paths"});
+    if (const Json* v = r.field(cleanup, "enabled", Json::value_t::boolean, "boolean", "cleanup.enabled"))
+        c.enabled = v->get<bool>();
+    if (const Json* list = r.field(cleanup, "patterns", Json::value_t::array, "array", "cleanup.patterns")) {
+        c.patterns.clear();
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const std::string at = "cleanup.patterns[" + std::to_string(i) + "]";
+            const Json& entry = (*list)[i];
+            if (!entry.is_string()) {
+                r.fail(at, std::string("expected string, got ") + entry.type_name());
+                continue;
+            }
+            if (auto why = cleanup_pattern_problem(entry.get<std::string>()))
+                r.fail(at, "\"" + entry.get<std::string>() + "\" " + *why);
+            else c.patterns.push_back(entry.get<std::string>());
+        }
+    }
+    bool ages_ok = true;
+    auto age = [&](const char* key, uint64_t& out) {
+        const std::string at = std::string("cleanup.") + key;
+        const Json* v = r.string_field(cleanup, key, at);
+        if (!v) return;
+        auto seconds = parse_age(v->get<std::string>());
+        if (!seconds) {
+            r.fail(at, "invalid age \"" + v->get<std::string>() + "\" (a positive integer with a unit m, h or d, at most " +
+                           format_age(kMaxAgeSeconds) + ")");
+            ages_ok = false;
+        } else out = *seconds;
+    };
+    age("max_age", c.max_age);
+    age("min_age", c.min_age);
+    if (ages_ok && c.min_age > c.max_age)
+        r.fail("cleanup.min_age", format_age(c.min_age) + " is more than cleanup.max_age " + format_age(c.max_age));
+    if (const Json* list = r.field(cleanup, "teardown_paths", Json::value_t::array, "array", "cleanup.teardown_paths")) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const std::string at = "cleanup.teardown_paths[" + std::to_string(i) + "]";
+            const Json& entry = (*list)[i];
+            if (!entry.is_string()) {
+                r.fail(at, std::string("expected string, got ") + entry.type_name());
+                continue;
+            }
+            // Host directories: /tmp itself is the likeliest one, so not
+            // validate_target_path (whose rules are about the container's tree).
+            const std::string& path = entry.get_ref<const std::string&>();
+            if (path.empty() || path[0] != '/' || oci::has_dotdot_segment(path) || oci::normalize_destination(path) == "/")
+                r.fail(at, "\"" + path + "\" must be an absolute path without \"..\", not \"/\"");
+            else c.teardown_paths.push_back(oci::normalize_destination(path));
+        }
+    }
+}
+
+}  // namespace
+
 Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnings) {
     Reader r(source, warnings);
     Policy p;
-    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp"});
+    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp", "cleanup"});
 
     const Json* tmp = r.section(doc, "tmp", {"size", "max_size", "nr_inodes"});
     p.tmp_max_size = r.max_size(tmp, "tmp.max_size", p.tmp_max_size);
@@ -291,6 +357,7 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
     const Json* seccomp = r.section(doc, "seccomp", {"deny_mount"});
     if (const Json* v = r.field(seccomp, "deny_mount", Json::value_t::boolean, "boolean", "seccomp.deny_mount"))
         p.seccomp_deny_mount = v->get<bool>();
+    parse_cleanup(r, doc, p.cleanup);
     r.finish();
     return p;
 }
@@ -308,6 +375,9 @@ Json policy_to_json(const Policy& p) {
         {"runtime", {{"path", p.runtime_path}}},
         {"match", {{"annotations", p.match_annotations}}},
         {"seccomp", {{"deny_mount", p.seccomp_deny_mount}}},
+        {"cleanup", {{"enabled", p.cleanup.enabled}, {"patterns", p.cleanup.patterns},
+                     {"max_age", format_age(p.cleanup.max_age)}, {"min_age", format_age(p.cleanup.min_age)},
+                     {"teardown_paths", p.cleanup.teardown_paths}}},
     };
 }
 

@@ -16,6 +16,19 @@ namespace agenthook {
 inline constexpr const char* kDefaultPolicyPath = "/etc/oci-agent-hook/config.json";
 inline constexpr const char* kDefaultRuntimePath = "/usr/sbin/runc";
 
+// `oci-agent-hook sweep` and the poststop teardown (hook/sweep.hpp).
+struct Cleanup {
+    bool enabled = true;
+    // fnmatch globs on the name of an entry at the top of /tmp (never a
+    // path: no '/', not empty).
+    std::vector<std::string> patterns = {"claude-*", "codex-*", "gemini-*"};
+    uint64_t max_age = uint64_t{72} * 3600;  // seconds: files older than this go
+    uint64_t min_age = 3600;                 // seconds: anything younger keeps its whole top entry
+    // Host directories (a shared /tmp, a volume) whose matching entries owned
+    // by a stopped container's uid are removed at poststop, whatever their age.
+    std::vector<std::string> teardown_paths;
+};
+
 struct Policy {
     uint64_t tmp_size = uint64_t{512} << 20;
     uint64_t tmp_max_size = uint64_t{4} << 30;
@@ -40,6 +53,7 @@ struct Policy {
     // Spec writers add seccomp rules that make the mount syscalls fail with
     // EPERM (hook/seccomp_rules.hpp), so CAP_SYS_ADMIN cannot undo /tmp.
     bool seccomp_deny_mount = true;
+    Cleanup cleanup;
 };
 
 using Warnings = std::vector<std::string>;
@@ -66,6 +80,10 @@ oci::Json policy_to_json(const Policy& policy);
 // above `max`.
 std::optional<uint64_t> checked_size(const std::string& text, const std::string& source,
                                      uint64_t max, Warnings& warnings);
+
+// Why `pattern` is not a cleanup pattern (empty, holds '/', is "." or
+// ".."), or nullopt.
+std::optional<std::string> cleanup_pattern_problem(const std::string& pattern);
 
 // Validates a path the hook will mount on or create: absolute, no ".."
 // segment, not "/", not /tmp nor under it, not under /proc, /sys or /dev.
