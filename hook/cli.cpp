@@ -16,6 +16,7 @@ const char* command_name(Command c) {
         case Command::Prestart: return "prestart";
         case Command::Install: return "install";
         case Command::Uninstall: return "uninstall";
+        case Command::Sweep: return "sweep";
         case Command::None: break;
     }
     return "oci-agent-hook";
@@ -65,6 +66,24 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         "live container's mount namespace, verify them, then record them in the bundle's config.json");
     auto* prestart = app.add_subcommand("prestart", "OCI hook, prestart stage: same as createRuntime");
 
+    auto* sweep = app.add_subcommand(
+        "sweep",
+        "remove stale agent temp files: in each top entry of /tmp matching cleanup.patterns, files whose\n"
+        "atime and mtime are both older than cleanup.max_age, then directories left empty; a top entry\n"
+        "holding anything (atime or mtime) younger than cleanup.min_age is left alone. Symlinks are\n"
+        "removed as links, never followed; other mounts are never entered. Prints one line per target:\n"
+        "\"<target>: N entries, B bytes, I inodes freed\" (bytes: st_blocks*512 of the inodes freed)");
+    sweep->add_option("--pid", o.sweep_pids, "sweep the /tmp of the container whose process this is (repeatable)")
+        ->check(CLI::Range(2, 0x3fffffff));
+    sweep->add_option("--path", o.sweep_paths, "sweep this host directory, such as a shared /tmp (repeatable)");
+    sweep->add_flag("--dry-run", o.dry_run, "list what would go and the bytes and inodes it would free; remove nothing");
+    sweep->add_flag("--teardown", o.teardown,
+                    "the poststop teardown: remove the matching entries owned by --uid, whatever their age,\n"
+                    "in the --path directories (default: cleanup.teardown_paths)");
+    uint32_t teardown_uid = 0;
+    auto* uid_option = sweep->add_option("--uid", teardown_uid, "with --teardown: the container's uid, as the host sees it")
+                           ->check(CLI::Range(uint32_t{0}, uint32_t{0xfffffffe}));
+
     std::string config_dir, hook_path;
     auto install_options = [&](CLI::App* sub) {
         sub->add_option("--engine", o.engine, "runc, crun, podman, crio, containerd or docker")
@@ -112,6 +131,20 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         if (!check_file.empty()) o.check_file = check_file;
     } else if (*create_runtime) o.command = Command::CreateRuntime;
     else if (*prestart) o.command = Command::Prestart;
+    else if (*sweep) {
+        o.command = Command::Sweep;
+        if (*uid_option) o.teardown_uid = teardown_uid;
+        std::string problem;
+        if (o.teardown && !o.teardown_uid) problem = "--teardown needs --uid";
+        else if (!o.teardown && o.teardown_uid) problem = "--uid is only for --teardown";
+        else if (o.teardown && !o.sweep_pids.empty()) problem = "--teardown is for host directories (--path), not --pid";
+        for (const auto& path : o.sweep_paths)
+            if (problem.empty() && (path.empty() || path[0] != '/')) problem = "--path must be absolute: " + path;
+        if (!problem.empty()) {
+            result.exit_code = 2;
+            result.error = std::string("oci-agent-hook: sweep: ") + problem + "\n";
+        }
+    }
     else if (*install || *uninstall) {
         o.command = *install ? Command::Install : Command::Uninstall;
         if (!config_dir.empty()) o.config_dir = config_dir;

@@ -7,7 +7,7 @@
 
 namespace agenthook {
 
-enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Install, Uninstall };
+enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Install, Uninstall, Sweep };
 
 struct Options {
     Command command = Command::None;
@@ -20,6 +20,10 @@ struct Options {
     bool set_as_default = false;             // install --set-as-default
     std::optional<std::string> hook_path;    // install --hook-path
     std::optional<std::string> check_file;   // check-config [FILE]
+    std::vector<int> sweep_pids;             // sweep --pid (repeatable)
+    std::vector<std::string> sweep_paths;    // sweep --path (repeatable)
+    bool teardown = false;                   // sweep --teardown
+    std::optional<uint32_t> teardown_uid;    // sweep --uid (with --teardown)
     bool version = false;
 };
 

@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
             case Command::Prestart: return run_hook(ctx);
             case Command::Install:
             case Command::Uninstall: return run_install(ctx);
+            case Command::Sweep: return run_sweep(ctx);
             case Command::None: break;
         }
     } catch (const HookError& e) {

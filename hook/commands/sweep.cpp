@@ -1,0 +1,64 @@
+// sweep: keeps agent temp dirs bounded (hook/sweep.hpp). Each target is
+// swept on its own: a failure on one is reported and the others still run
+// (exit 1 at the end).
+#include <ctime>
+#include <functional>
+#include <ostream>
+
+#include "../sweep.hpp"
+#include "../sweep_fs.hpp"
+#include "command.hpp"
+
+namespace agenthook {
+
+namespace {
+
+struct Target {
+    std::string label;  // the summary line's name
+    std::string where;  // the directory as messages show it
+    std::function<Fd()> open;
+};
+
+std::vector<Target> targets_of(const Options& o, const Cleanup& cleanup) {
+    std::vector<Target> targets;
+    // A container's /tmp, through /proc/<pid>/root (sweep_fs.hpp says why).
+    for (int pid : o.sweep_pids)
+        targets.push_back({"pid " + std::to_string(pid), "/proc/" + std::to_string(pid) + "/root/tmp",
+                           [pid] { return open_container_tmp(pid); }});
+    const std::vector<std::string>& paths =
+        o.teardown && o.sweep_paths.empty() ? cleanup.teardown_paths : o.sweep_paths;
+    for (const auto& path : paths) targets.push_back({path, path, [path] { return open_host_dir(path); }});
+    return targets;
+}
+
+}  // namespace
+
+int run_sweep(const Context& ctx) {
+    const Options& o = ctx.options;
+    const Policy policy = load_effective_policy(ctx);
+    if (!policy.cleanup.enabled) {
+        ctx.out << "sweep: cleanup.enabled is false in the policy: nothing done\n";
+        return 0;
+    }
+    const std::vector<Target> targets = targets_of(o, policy.cleanup);
+    if (targets.empty()) {
+        ctx.out << (o.teardown ? "sweep: nothing to tear down: no --path given and cleanup.teardown_paths is empty\n"
+                               : "sweep: nothing to sweep: no --pid or --path given\n");
+        return 0;
+    }
+    const SweepRules rules =
+        o.teardown ? teardown_rules(policy.cleanup, *o.teardown_uid) : age_rules(policy.cleanup);
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    bool failed = false;
+    for (const auto& t : targets) {
+        const SweepSummary s = sweep_target(t.label, t.where, t.open, rules, now, o.dry_run);
+        for (const auto& line : s.listing) ctx.out << line << "\n";
+        for (const auto& e : s.errors) ctx.log.error(e);
+        failed = failed || !s.errors.empty();
+        // A target that could not be read at all has no summary to give.
+        if (s.errors.empty() || s.entries > 0 || !s.listing.empty()) ctx.out << summary_line(s) << "\n";
+    }
+    return failed ? 1 : 0;
+}
+
+}  // namespace agenthook
