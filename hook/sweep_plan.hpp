@@ -8,7 +8,8 @@
 //  - it is left alone entirely when anything in it (itself included) is
 //    younger than min_age: the newer of atime and mtime of every entry
 //    counts (the sweep reads directories with O_NOATIME, so its own reading
-//    does not make them young), or when it was not read whole;
+//    does not make them young; a symlink's atime changes when something
+//    follows it: a link in use is activity too), or when it was not read whole;
 //  - else every non-directory (file, symlink, socket...) whose atime AND
 //    mtime are both older than max_age goes, then every directory left
 //    empty, bottom-up (the top entry too). A top entry that is not a

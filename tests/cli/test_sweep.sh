@@ -3,7 +3,8 @@
 # atime and mtime, a symlink to a sentinel directory, an active entry, a bind
 # mount inside a stale entry, hard links, a too-deep tree, the teardown, and
 # --dry-run against the real run. Times are read with stat on known paths
-# only: listing a directory (find, ls) would itself update its atime.
+# only (never following a symlink): listing a directory (find, ls) or
+# following a link would itself update its atime.
 set -euo pipefail
 BIN=${1:?usage: test_sweep.sh PATH-TO-oci-agent-hook}
 if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (bind mounts, chown)"; exit 77; fi
@@ -79,11 +80,11 @@ paths=("$T/claude-stale" "$T/claude-stale/a" "$T/claude-stale/sub" "$T/claude-st
 snapshot() {
     local p
     for p in "${paths[@]}"; do
-        if [ -e "$p" ] || [ -L "$p" ]; then stat -c '%n %X %Y' -- "$p"; else echo "$p -"; fi
+        if [ -L "$p" ] || [ -e "$p" ]; then stat -c '%n %X %Y' -- "$p"; else echo "$p -"; fi
     done
 }
-gone() { ! [ -e "$1" ] && ! [ -L "$1" ]; }
-there() { [ -e "$1" ] || [ -L "$1" ]; }
+gone() { ! [ -L "$1" ] && ! [ -e "$1" ]; }
+there() { [ -L "$1" ] || [ -e "$1" ]; }
 # The space the sweep should free: st_blocks * 512 of every inode that goes
 # (the hard-linked pair once).
 bytes_of() { local sum=0 p; for p in "$@"; do sum=$((sum + $(stat -c '%b' -- "$p") * 512)); done; echo "$sum"; }
