@@ -92,7 +92,11 @@ Fd reopen_dir(const Fd& dir, const std::string& step, const std::string& path) {
 
 int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-bool pidfd_alive(int pidfd) { return syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
+// EPERM: the process exists, we just may not signal it (the sweep's
+// service has no CAP_KILL, the container's process another uid).
+bool pidfd_alive(int pidfd) {
+    return syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0 || errno == EPERM;
+}
 
 HostMountNs host_mount_ns(int nsfd, const std::string& path_for_errors) {
     struct stat theirs{}, ours{};

@@ -6,7 +6,7 @@
 namespace agenthook {
 
 // pidfd_open(2), and whether a pidfd's process still lives (pidfd_send_signal
-// with signal 0): raw syscalls, as glibc 2.36's <sys/pidfd.h> declares its
+// with signal 0; EPERM counts as alive, ESRCH leaves errno set): raw syscalls, as glibc 2.36's <sys/pidfd.h> declares its
 // wrappers without extern "C" (from C++ they do not link).
 int open_pidfd(pid_t pid);
 bool pidfd_alive(int pidfd);
