@@ -94,13 +94,13 @@ public:
         return v->get<uint64_t>();
     }
 
-    // A list of target paths (validate_target_path), normalized and
-    // deduplicated; `def` when absent.
-    std::vector<std::string> paths(const Json* obj, const char* key, const std::string& json_path,
-                                   std::vector<std::string> def) {
+    // Each string of the array obj[key], handed to `accept`, which keeps it
+    // or returns why it is refused (recorded with its JSON path); false when
+    // the key is absent (or not an array).
+    template <class Accept>
+    bool each_string(const Json* obj, const char* key, const std::string& json_path, Accept accept) {
         const Json* list = field(obj, key, Json::value_t::array, "array", json_path);
-        if (!list) return def;
-        std::vector<std::string> out;
+        if (!list) return false;
         for (std::size_t i = 0; i < list->size(); ++i) {
             std::string at = json_path + "[" + std::to_string(i) + "]";
             const Json& entry = (*list)[i];
@@ -108,15 +108,25 @@ public:
                 fail(at, std::string("expected string, got ") + entry.type_name());
                 continue;
             }
-            std::string why;
-            auto path = validate_target_path(entry.get<std::string>(), why);
-            if (!path) {
-                fail(at, "\"" + entry.get<std::string>() + "\" " + why);
-                continue;
-            }
-            if (std::find(out.begin(), out.end(), *path) == out.end()) out.push_back(*path);
+            const std::string& value = entry.get_ref<const std::string&>();
+            if (std::optional<std::string> why = accept(value)) fail(at, "\"" + value + "\" " + *why);
         }
-        return out;
+        return true;
+    }
+
+    // A list of target paths (validate_target_path), normalized and
+    // deduplicated; `def` when absent.
+    std::vector<std::string> paths(const Json* obj, const char* key, const std::string& json_path,
+                                   std::vector<std::string> def) {
+        std::vector<std::string> out;
+        bool present = each_string(obj, key, json_path, [&](const std::string& raw) -> std::optional<std::string> {
+            std::string why;
+            auto path = validate_target_path(raw, why);
+            if (!path) return why;
+            if (std::find(out.begin(), out.end(), *path) == out.end()) out.push_back(*path);
+            return std::nullopt;
+        });
+        return present ? out : def;
     }
 
     // A max_size is a bound: an invalid one is an error, never a fallback.
@@ -242,20 +252,13 @@ void parse_cleanup(Reader& r, const Json& doc, Cleanup& c) {
     const Json* cleanup = r.section(doc, "cleanup", {"enabled", "patterns", "max_age", "min_age", "teardown_paths"});
     if (const Json* v = r.field(cleanup, "enabled", Json::value_t::boolean, "boolean", "cleanup.enabled"))
         c.enabled = v->get<bool>();
-    if (const Json* list = r.field(cleanup, "patterns", Json::value_t::array, "array", "cleanup.patterns")) {
-        c.patterns.clear();
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            const std::string at = "cleanup.patterns[" + std::to_string(i) + "]";
-            const Json& entry = (*list)[i];
-            if (!entry.is_string()) {
-                r.fail(at, std::string("expected string, got ") + entry.type_name());
-                continue;
-            }
-            if (auto why = cleanup_pattern_problem(entry.get<std::string>()))
-                r.fail(at, "\"" + entry.get<std::string>() + "\" " + *why);
-            else c.patterns.push_back(entry.get<std::string>());
-        }
-    }
+    std::vector<std::string> patterns;
+    if (r.each_string(cleanup, "patterns", "cleanup.patterns", [&](const std::string& p) {
+            auto why = cleanup_pattern_problem(p);
+            if (!why) patterns.push_back(p);
+            return why;
+        }))
+        c.patterns = patterns;
     bool ages_ok = true;
     auto age = [&](const char* key, uint64_t& out) {
         const std::string at = std::string("cleanup.") + key;
@@ -272,22 +275,14 @@ void parse_cleanup(Reader& r, const Json& doc, Cleanup& c) {
     age("min_age", c.min_age);
     if (ages_ok && c.min_age > c.max_age)
         r.fail("cleanup.min_age", format_age(c.min_age) + " is more than cleanup.max_age " + format_age(c.max_age));
-    if (const Json* list = r.field(cleanup, "teardown_paths", Json::value_t::array, "array", "cleanup.teardown_paths")) {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            const std::string at = "cleanup.teardown_paths[" + std::to_string(i) + "]";
-            const Json& entry = (*list)[i];
-            if (!entry.is_string()) {
-                r.fail(at, std::string("expected string, got ") + entry.type_name());
-                continue;
-            }
-            // Host directories: /tmp itself is the likeliest one, so not
-            // validate_target_path (whose rules are about the container's tree).
-            const std::string& path = entry.get_ref<const std::string&>();
-            if (path.empty() || path[0] != '/' || oci::has_dotdot_segment(path) || oci::normalize_destination(path) == "/")
-                r.fail(at, "\"" + path + "\" must be an absolute path without \"..\", not \"/\"");
-            else c.teardown_paths.push_back(oci::normalize_destination(path));
-        }
-    }
+    // Host directories: /tmp itself is the likeliest one, so not
+    // validate_target_path (whose rules are about the container's tree).
+    r.each_string(cleanup, "teardown_paths", "cleanup.teardown_paths", [&](const std::string& path) -> std::optional<std::string> {
+        if (path.empty() || path[0] != '/' || oci::has_dotdot_segment(path) || oci::normalize_destination(path) == "/")
+            return "must be an absolute path without \"..\", not \"/\"";
+        c.teardown_paths.push_back(oci::normalize_destination(path));
+        return std::nullopt;
+    });
 }
 
 }  // namespace

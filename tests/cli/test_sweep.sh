@@ -20,6 +20,8 @@ export OCI_AGENT_HOOK_CONFIG=$WORK/policy.json
 echo '{}' > "$OCI_AGENT_HOOK_CONFIG"
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/cli/sweep_lib.sh
+. "$(dirname "$0")/sweep_lib.sh"
 
 run() {  # run ARGS... -> $out $err $rc
     set +e
@@ -28,7 +30,6 @@ run() {  # run ARGS... -> $out $err $rc
     err=$(cat "$WORK/err")
 }
 old() { touch -h -d "5 days ago" "$@"; }
-blob() { head -c "$2" /dev/urandom > "$1"; }
 
 # --- the tree -------------------------------------------------------------
 mkdir -p "$T" "$WORK/sentinel" "$WORK/bindsrc"
@@ -76,18 +77,7 @@ paths=("$T/claude-stale" "$T/claude-stale/a" "$T/claude-stale/sub" "$T/claude-st
        "$T/codex-read" "$T/codex-read/f" "$T/codex-read/g" "$T/gemini-gone" "$T/gemini-gone/d" "$T/gemini-gone/d/e"
        "$T/gemini-gone/d/e/f" "$T/gemini-gone/d/f2" "$T/claude-toplink" "$T/other-old" "$T/other-old/x"
        "$T/claude-deep" "$deep/bottom")
-# Name, atime, mtime of each known path ("-" when gone), without listing a directory.
-snapshot() {
-    local p
-    for p in "${paths[@]}"; do
-        if [ -L "$p" ] || [ -e "$p" ]; then stat -c '%n %X %Y' -- "$p"; else echo "$p -"; fi
-    done
-}
-gone() { ! [ -L "$1" ] && ! [ -e "$1" ]; }
-there() { [ -L "$1" ] || [ -e "$1" ]; }
-# The space the sweep should free: st_blocks * 512 of every inode that goes
-# (the hard-linked pair once).
-bytes_of() { local sum=0 p; for p in "$@"; do sum=$((sum + $(stat -c '%b' -- "$p") * 512)); done; echo "$sum"; }
+# The space the sweep should free (the hard-linked pair once).
 want_bytes=$(bytes_of "$T/claude-stale/a" "$T/claude-stale/sub" "$T/claude-stale/sub/b" "$T/claude-stale/link" \
     "$T/codex-read/g" "$T/gemini-gone" "$T/gemini-gone/d" "$T/gemini-gone/d/e" "$T/gemini-gone/d/e/f" "$T/claude-toplink")
 # a, sub/b, sub, link | g | f, f2, e, d, gemini-gone | claude-toplink

@@ -13,6 +13,8 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/functional_lib.sh
 source "$(dirname "$0")/functional_lib.sh"
+# shellcheck source=tests/cli/sweep_lib.sh
+source "$(dirname "$0")/../cli/sweep_lib.sh"
 e2e_init "$1" "$2"
 command -v nsenter > /dev/null || e2e_skip "nsenter not installed (util-linux)"
 
@@ -45,7 +47,6 @@ out=$(awk '$5 == "/tmp"' "/proc/$pid/mountinfo")
 check "the container's /tmp is the hook's tmpfs" has_re "$out" ' - tmpfs .*size=524288k'
 
 # ---- the trees, made from the host -------------------------------------------
-blob() { head -c "$2" /dev/urandom > "$1"; }
 mkdir -p "$R/claude-stale/sub" "$R/claude-stale/mnt" "$R/bindsrc" "$R/claude-active/d" "$R/gemini-gone/d/e" "$R/other-old"
 blob "$R/claude-stale/a" 10000
 blob "$R/claude-stale/sub/b" 20000
@@ -67,16 +68,6 @@ paths=("$R/claude-stale" "$R/claude-stale/a" "$R/claude-stale/sub" "$R/claude-st
        "$R/claude-stale/mnt" "$R/claude-stale/mnt/inside" "$R/bindsrc/inside" "$R/claude-active" "$R/claude-active/old"
        "$R/claude-active/d" "$R/claude-active/d/fresh" "$R/gemini-gone" "$R/gemini-gone/d" "$R/gemini-gone/d/e"
        "$R/gemini-gone/d/e/f" "$R/other-old" "$R/other-old/x")
-# Times of the known paths, by stat: listing a directory would change its atime.
-snapshot() {
-    local p
-    for p in "${paths[@]}"; do
-        if [ -L "$p" ] || [ -e "$p" ]; then stat -c '%n %X %Y' -- "$p"; else echo "$p -"; fi
-    done
-}
-gone() { ! [ -L "$1" ] && ! [ -e "$1" ]; }
-there() { [ -L "$1" ] || [ -e "$1" ]; }
-bytes_of() { local sum=0 p; for p in "$@"; do sum=$((sum + $(stat -c '%b' -- "$p") * 512)); done; echo "$sum"; }
 want_bytes=$(bytes_of "$R/claude-stale/a" "$R/claude-stale/sub" "$R/claude-stale/sub/b" "$R/claude-stale/link" \
     "$R/gemini-gone" "$R/gemini-gone/d" "$R/gemini-gone/d/e" "$R/gemini-gone/d/e/f")
 want="pid $pid: 8 entries, $want_bytes bytes, 8 inodes"
