@@ -30,6 +30,21 @@ foreach(entry ${hook_entries})
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hooks.d/${name} DESTINATION ${OCI_AGENT_HOOK_HOOKS_DIR})
 endforeach()
 
+# The sweep's systemd units: scripts/systemd is their one source; the
+# installed service names the installed binary. systemd reads
+# /usr/lib/systemd/system (prefix/lib, not LIBDIR: no multiarch there), so
+# under another prefix they are examples to copy. The package does not
+# enable the timer (README: systemctl enable --now oci-agent-hook-sweep.timer).
+set(OCI_AGENT_HOOK_SYSTEMD_DIR lib/systemd/system)
+file(GLOB systemd_units CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scripts/systemd/*.service ${PROJECT_SOURCE_DIR}/scripts/systemd/*.timer)
+foreach(unit ${systemd_units})
+  get_filename_component(name ${unit} NAME)
+  file(READ ${unit} text)
+  string(REPLACE "=/usr/bin/oci-agent-hook " "=${CMAKE_INSTALL_FULL_BINDIR}/oci-agent-hook " text "${text}")
+  file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/systemd/${name} CONTENT "${text}")
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/systemd/${name} DESTINATION ${OCI_AGENT_HOOK_SYSTEMD_DIR})
+endforeach()
+
 # oci-agent-hook(8), from the built binary's --help (scripts/make-manpage.sh).
 set(manpage ${CMAKE_CURRENT_BINARY_DIR}/oci-agent-hook.8)
 add_custom_command(OUTPUT ${manpage}

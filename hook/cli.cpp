@@ -20,6 +20,7 @@ const char* command_name(Command c) {
         case Command::Uninstall: return "uninstall";
         case Command::Doctor: return "doctor";
         case Command::Df: return "df";
+        case Command::Sweep: return "sweep";
         case Command::None: break;
     }
     return "oci-agent-hook";
@@ -84,6 +85,27 @@ CliResult parse_cli(const std::vector<std::string>& args) {
             kDefaultStateDir + "); records whose process is gone are pruned");
     ps->add_option("--state-dir", state_dir, "the records' directory (default: the policy's state_dir)");
     ps->add_option("--format", o.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+
+    auto* sweep = app.add_subcommand(
+        "sweep",
+        "remove stale agent temp files: in each top entry of /tmp matching cleanup.patterns, files whose\n"
+        "atime and mtime are both older than cleanup.max_age, then directories left empty; a top entry\n"
+        "holding anything (atime or mtime) younger than cleanup.min_age is left alone. Symlinks are\n"
+        "removed as links, never followed; other mounts are never entered. Prints one line per target:\n"
+        "\"<target>: N entries, B bytes, I inodes freed\" (bytes: st_blocks*512 of the inodes freed)");
+    sweep->add_option("--pid", o.sweep_pids, "sweep the /tmp of the container whose process this is (repeatable)")
+        ->check(CLI::Range(2, 0x3fffffff));
+    sweep->add_option("--path", o.sweep_paths, "sweep this host directory, such as a shared /tmp (repeatable)");
+    sweep->add_option("--state-dir", state_dir,
+                      "without --pid and --path, every running container recorded here is swept\n"
+                      "(default: the policy's state_dir)");
+    sweep->add_flag("--dry-run", o.dry_run, "list what would go and the bytes and inodes it would free; remove nothing");
+    sweep->add_flag("--teardown", o.teardown,
+                    "the poststop teardown: remove the matching entries owned by --uid, whatever their age,\n"
+                    "in the --path directories (default: cleanup.teardown_paths)");
+    uint32_t teardown_uid = 0;
+    auto* uid_option = sweep->add_option("--uid", teardown_uid, "with --teardown: the container's uid, as the host sees it")
+                           ->check(CLI::Range(uint32_t{0}, uint32_t{0xfffffffe}));
 
     std::string config_dir, hook_path;
     auto install_options = [&](CLI::App* sub) {
@@ -175,6 +197,20 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     else if (*prestart) o.command = Command::Prestart;
     else if (*poststop) o.command = Command::Poststop;
     else if (*ps) o.command = Command::Ps;
+    else if (*sweep) {
+        o.command = Command::Sweep;
+        if (*uid_option) o.teardown_uid = teardown_uid;
+        std::string problem;
+        if (o.teardown && !o.teardown_uid) problem = "--teardown needs --uid";
+        else if (!o.teardown && o.teardown_uid) problem = "--uid is only for --teardown";
+        else if (o.teardown && !o.sweep_pids.empty()) problem = "--teardown is for host directories (--path), not --pid";
+        for (const auto& path : o.sweep_paths)
+            if (problem.empty() && (path.empty() || path[0] != '/')) problem = "--path must be absolute: " + path;
+        if (!problem.empty()) {
+            result.exit_code = 2;
+            result.error = std::string("oci-agent-hook: sweep: ") + problem + "\n";
+        }
+    }
     else if (*install || *uninstall) {
         o.command = *install ? Command::Install : Command::Uninstall;
         if (!config_dir.empty()) o.config_dir = config_dir;

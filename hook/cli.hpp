@@ -7,7 +7,7 @@
 
 namespace agenthook {
 
-enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Poststop, Install, Uninstall, Ps, Doctor, Df };
+enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Poststop, Install, Uninstall, Ps, Doctor, Df, Sweep };
 
 // A running container for doctor and df: its pid, named `label` in reports;
 // or, with `record_id` set (pid 0 until looked up), the container hook mode
@@ -29,9 +29,13 @@ struct Options {
     bool set_as_default = false;             // install --set-as-default
     std::optional<std::string> hook_path;    // install --hook-path
     std::optional<std::string> check_file;   // check-config [FILE]
-    std::optional<std::string> state_dir;    // ps/doctor/df --state-dir (absolute)
+    std::optional<std::string> state_dir;    // ps/doctor/df/sweep --state-dir (absolute)
     std::vector<Target> targets;             // doctor --pid|--id (one), df --pid/--name (none: every record)
     std::string format = "text";             // ps, doctor: text|json; df: text|prometheus
+    std::vector<int> sweep_pids;             // sweep --pid (repeatable)
+    std::vector<std::string> sweep_paths;    // sweep --path (repeatable)
+    bool teardown = false;                   // sweep --teardown
+    std::optional<uint32_t> teardown_uid;    // sweep --uid (with --teardown)
     bool version = false;
 };
 

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
             case Command::Uninstall: return run_install(ctx);
             case Command::Doctor: return run_doctor(ctx);
             case Command::Df: return run_df(ctx);
+            case Command::Sweep: return run_sweep(ctx);
             case Command::None: break;
         }
     } catch (const HookError& e) {

@@ -11,6 +11,7 @@
 
 #include "../oci/json_io.hpp"
 #include "../oci/mount.hpp"
+#include "age.hpp"
 #include "error.hpp"
 #include "size.hpp"
 
@@ -93,13 +94,13 @@ public:
         return v->get<uint64_t>();
     }
 
-    // A list of target paths (validate_target_path), normalized and
-    // deduplicated; `def` when absent.
-    std::vector<std::string> paths(const Json* obj, const char* key, const std::string& json_path,
-                                   std::vector<std::string> def) {
+    // Each string of the array obj[key], handed to `accept`, which keeps it
+    // or returns why it is refused (recorded with its JSON path); false when
+    // the key is absent (or not an array).
+    template <class Accept>
+    bool each_string(const Json* obj, const char* key, const std::string& json_path, Accept accept) {
         const Json* list = field(obj, key, Json::value_t::array, "array", json_path);
-        if (!list) return def;
-        std::vector<std::string> out;
+        if (!list) return false;
         for (std::size_t i = 0; i < list->size(); ++i) {
             std::string at = json_path + "[" + std::to_string(i) + "]";
             const Json& entry = (*list)[i];
@@ -107,15 +108,25 @@ public:
                 fail(at, std::string("expected string, got ") + entry.type_name());
                 continue;
             }
-            std::string why;
-            auto path = validate_target_path(entry.get<std::string>(), why);
-            if (!path) {
-                fail(at, "\"" + entry.get<std::string>() + "\" " + why);
-                continue;
-            }
-            if (std::find(out.begin(), out.end(), *path) == out.end()) out.push_back(*path);
+            const std::string& value = entry.get_ref<const std::string&>();
+            if (std::optional<std::string> why = accept(value)) fail(at, "\"" + value + "\" " + *why);
         }
-        return out;
+        return true;
+    }
+
+    // A list of target paths (validate_target_path), normalized and
+    // deduplicated; `def` when absent.
+    std::vector<std::string> paths(const Json* obj, const char* key, const std::string& json_path,
+                                   std::vector<std::string> def) {
+        std::vector<std::string> out;
+        bool present = each_string(obj, key, json_path, [&](const std::string& raw) -> std::optional<std::string> {
+            std::string why;
+            auto path = validate_target_path(raw, why);
+            if (!path) return why;
+            if (std::find(out.begin(), out.end(), *path) == out.end()) out.push_back(*path);
+            return std::nullopt;
+        });
+        return present ? out : def;
     }
 
     // A max_size is a bound: an invalid one is an error, never a fallback.
@@ -226,10 +237,60 @@ std::optional<std::string> validate_annotation_exclude(const std::string& raw, c
     return path;
 }
 
+std::optional<std::string> cleanup_pattern_problem(const std::string& pattern) {
+    if (pattern.empty()) return "must not be empty";
+    if (pattern.find('/') != std::string::npos) return "must be a name, without '/'";
+    if (pattern == "." || pattern == "..") return "must not be \".\" or \"..\"";
+    return std::nullopt;
+}
+
+namespace {
+
+// cleanup: a bad age or pattern is an error (fail closed: a typo must not
+// make the sweep remove more, or younger, files than the operator meant).
+void parse_cleanup(Reader& r, const Json& doc, Cleanup& c) {
+    const Json* cleanup = r.section(doc, "cleanup", {"enabled", "patterns", "max_age", "min_age", "teardown_paths"});
+    if (const Json* v = r.field(cleanup, "enabled", Json::value_t::boolean, "boolean", "cleanup.enabled"))
+        c.enabled = v->get<bool>();
+    std::vector<std::string> patterns;
+    if (r.each_string(cleanup, "patterns", "cleanup.patterns", [&](const std::string& p) {
+            auto why = cleanup_pattern_problem(p);
+            if (!why) patterns.push_back(p);
+            return why;
+        }))
+        c.patterns = patterns;
+    bool ages_ok = true;
+    auto age = [&](const char* key, uint64_t& out) {
+        const std::string at = std::string("cleanup.") + key;
+        const Json* v = r.string_field(cleanup, key, at);
+        if (!v) return;
+        auto seconds = parse_age(v->get<std::string>());
+        if (!seconds) {
+            r.fail(at, "invalid age \"" + v->get<std::string>() + "\" (a positive integer with a unit m, h or d, at most " +
+                           format_age(kMaxAgeSeconds) + ")");
+            ages_ok = false;
+        } else out = *seconds;
+    };
+    age("max_age", c.max_age);
+    age("min_age", c.min_age);
+    if (ages_ok && c.min_age > c.max_age)
+        r.fail("cleanup.min_age", format_age(c.min_age) + " is more than cleanup.max_age " + format_age(c.max_age));
+    // Host directories: /tmp itself is the likeliest one, so not
+    // validate_target_path (whose rules are about the container's tree).
+    r.each_string(cleanup, "teardown_paths", "cleanup.teardown_paths", [&](const std::string& path) -> std::optional<std::string> {
+        if (path.empty() || path[0] != '/' || oci::has_dotdot_segment(path) || oci::normalize_destination(path) == "/")
+            return "must be an absolute path without \"..\", not \"/\"";
+        c.teardown_paths.push_back(oci::normalize_destination(path));
+        return std::nullopt;
+    });
+}
+
+}  // namespace
+
 Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnings) {
     Reader r(source, warnings);
     Policy p;
-    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp", "state_dir"});
+    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp", "state_dir", "cleanup"});
     p.source = source;
 
     const Json* tmp = r.section(doc, "tmp", {"size", "max_size", "nr_inodes"});
@@ -299,6 +360,7 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
             r.fail("state_dir", "\"" + path + "\" must be an absolute path other than \"/\", without \"..\"");
         else p.state_dir = oci::normalize_destination(path);
     }
+    parse_cleanup(r, doc, p.cleanup);
     r.finish();
     return p;
 }
@@ -317,6 +379,9 @@ Json policy_to_json(const Policy& p) {
         {"match", {{"annotations", p.match_annotations}}},
         {"seccomp", {{"deny_mount", p.seccomp_deny_mount}}},
         {"state_dir", p.state_dir},
+        {"cleanup", {{"enabled", p.cleanup.enabled}, {"patterns", p.cleanup.patterns},
+                     {"max_age", format_age(p.cleanup.max_age)}, {"min_age", format_age(p.cleanup.min_age)},
+                     {"teardown_paths", p.cleanup.teardown_paths}}},
     };
 }
 

@@ -18,6 +18,19 @@ inline constexpr const char* kDefaultRuntimePath = "/usr/sbin/runc";
 // Where hook mode keeps one record per container (hook/records.hpp).
 inline constexpr const char* kDefaultStateDir = "/run/oci-agent-hook";
 
+// `oci-agent-hook sweep` and the poststop teardown (hook/sweep.hpp).
+struct Cleanup {
+    bool enabled = true;
+    // fnmatch globs on the name of an entry at the top of /tmp (never a
+    // path: no '/', not empty).
+    std::vector<std::string> patterns = {"claude-*", "codex-*", "gemini-*"};
+    uint64_t max_age = uint64_t{72} * 3600;  // seconds: files older than this go
+    uint64_t min_age = 3600;                 // seconds: anything younger keeps its whole top entry
+    // Host directories (a shared /tmp, a volume) whose matching entries owned
+    // by a stopped container's uid are removed at poststop, whatever their age.
+    std::vector<std::string> teardown_paths;
+};
+
 struct Policy {
     uint64_t tmp_size = uint64_t{512} << 20;
     uint64_t tmp_max_size = uint64_t{4} << 30;
@@ -47,6 +60,7 @@ struct Policy {
     // Where this policy came from, for the records: the file, or the
     // built-in defaults when the default file is missing.
     std::string source = "built-in defaults";
+    Cleanup cleanup;
 };
 
 using Warnings = std::vector<std::string>;
@@ -73,6 +87,10 @@ oci::Json policy_to_json(const Policy& policy);
 // above `max`.
 std::optional<uint64_t> checked_size(const std::string& text, const std::string& source,
                                      uint64_t max, Warnings& warnings);
+
+// Why `pattern` is not a cleanup pattern (empty, holds '/', is "." or
+// ".."), or nullopt.
+std::optional<std::string> cleanup_pattern_problem(const std::string& pattern);
 
 // Validates a path the hook will mount on or create: absolute, no ".."
 // segment, not "/", not /tmp nor under it, not under /proc, /sys or /dev.

@@ -25,12 +25,6 @@ namespace {
 constexpr const char* kMountStep = "mount tmpfs";
 constexpr const char* kEnterStep = "enter mount namespace";
 
-// glibc 2.36's <sys/pidfd.h> declares its wrappers without extern "C", so
-// from C++ they do not link; the raw syscalls are just as simple.
-int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
-bool pidfd_alive(int pidfd) { return syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
-
 std::string octal(uint32_t v) {
     char buf[16];
     auto res = std::to_chars(buf, buf + sizeof buf, v, 8);
@@ -96,6 +90,24 @@ Fd reopen_dir(const Fd& dir, const std::string& step, const std::string& path) {
 
 }  // namespace
 
+int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+// EPERM: the process exists, we just may not signal it (the sweep's
+// service has no CAP_KILL, the container's process another uid).
+bool pidfd_alive(int pidfd) {
+    return syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0 || errno == EPERM;
+}
+
+HostMountNs host_mount_ns(int nsfd, const std::string& path_for_errors) {
+    struct stat theirs{}, ours{};
+    if (fstat(nsfd, &theirs) < 0) throw sys_error(kEnterStep, path_for_errors, errno);
+    if (stat("/proc/self/ns/mnt", &ours) < 0) throw sys_error(kEnterStep, "/proc/self/ns/mnt", errno);
+    if (same_inode(theirs, ours)) return HostMountNs::Ours;
+    struct stat init_ns{};
+    if (stat("/proc/1/ns/mnt", &init_ns) == 0 && same_inode(theirs, init_ns)) return HostMountNs::Init;
+    return HostMountNs::No;
+}
+
 std::string LinuxSys::magic_link(const Fd& fd) { return "fd/" + std::to_string(fd.get()); }
 
 IdMaps LinuxSys::pin_container(int pid) {
@@ -130,16 +142,13 @@ IdMaps LinuxSys::pin_container(int pid) {
         throw sys_error(kEnterStep, who, errno);
     }
 
-    struct stat theirs{}, ours{};
-    if (fstat(nsfd_.get(), &theirs) < 0) throw sys_error(kEnterStep, proc + "/ns/mnt", errno);
-    if (stat("/proc/self/ns/mnt", &ours) < 0) throw sys_error(kEnterStep, "/proc/self/ns/mnt", errno);
-    if (same_inode(theirs, ours))
+    const HostMountNs host = host_mount_ns(nsfd_.get(), proc + "/ns/mnt");
+    if (host == HostMountNs::Ours)
         throw HookError(kEnterStep, who, "the container shares the hook's mount namespace", 0,
                         "refused: its mounts would be the host's mounts");
     // runc's state at createContainer carries pid 1, the host's init: never
     // a container, and its mount namespace is the host's.
-    struct stat init_ns{};
-    if (stat("/proc/1/ns/mnt", &init_ns) == 0 && same_inode(theirs, init_ns))
+    if (host == HostMountNs::Init)
         throw HookError(kEnterStep, who, "its mount namespace is the one of pid 1, the host's init", 0,
                         "refused: not a container; register the hook at createRuntime or prestart");
 

@@ -5,6 +5,18 @@
 
 namespace agenthook {
 
+// pidfd_open(2), and whether a pidfd's process still lives (pidfd_send_signal
+// with signal 0; EPERM counts as alive, ESRCH leaves errno set): raw syscalls, as glibc 2.36's <sys/pidfd.h> declares its
+// wrappers without extern "C" (from C++ they do not link).
+int open_pidfd(pid_t pid);
+bool pidfd_alive(int pidfd);
+
+// Whether the mount namespace `nsfd` is the host's: this process's own or
+// pid 1's (runc's state at createContainer carries pid 1). Throws HookError
+// naming `path_for_errors` when it cannot tell.
+enum class HostMountNs { No, Ours, Init };
+HostMountNs host_mount_ns(int nsfd, const std::string& path_for_errors);
+
 class LinuxSys : public Sys {
 public:
     IdMaps pin_container(int pid) override;

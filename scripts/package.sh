@@ -7,7 +7,9 @@
 # The package holds: /usr/bin/oci-agent-hook, /usr/bin/oci-agent-runtime (a
 # symlink), /etc/oci-agent-hook/config.json (a conffile: the defaults, as
 # config.json.example), the podman/CRI-O hooks.d entries in
-# /usr/share/containers/oci/hooks.d, oci-agent-hook(8), and README.md,
+# /usr/share/containers/oci/hooks.d, the sweep's systemd service and timer in
+# /usr/lib/systemd/system (not enabled: no postinst; without debhelper there
+# is no deb-systemd-helper to do it the Debian way), oci-agent-hook(8), and README.md,
 # config.json.example and copyright in /usr/share/doc/oci-agent-hook.
 #
 # Usage: scripts/package.sh

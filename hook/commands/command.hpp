@@ -43,6 +43,7 @@ int run_hook(const Context& ctx);  // createRuntime and prestart
 int run_poststop(const Context& ctx);  // removes the container's record; always exits 0
 int run_ps(const Context& ctx);
 int run_install(const Context& ctx);  // install and uninstall
+int run_sweep(const Context& ctx);
 // oci-agent-runtime: `args` is the runc command line, args[0] included.
 int run_runtime_wrapper(const Context& ctx, const std::vector<std::string>& args);
 

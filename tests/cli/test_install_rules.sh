@@ -28,6 +28,8 @@ $datadir/containers/oci/hooks.d/oci-agent-hook-precreate.json f
 $docdir/README.md f
 $docdir/config.json.example f
 $mandir/man8/oci-agent-hook.8 f
+lib/systemd/system/oci-agent-hook-sweep.service f
+lib/systemd/system/oci-agent-hook-sweep.timer f
 EOF
 )
 
@@ -59,6 +61,13 @@ installed() {
         check "$label: ${f##*/} is scripts/hooks.d's but for hook.path" \
             same "$(jq -S 'del(.hook.path)' "$got")" "$(jq -S 'del(.hook.path)' "$f")"
     done
+    for f in "$SRC"/scripts/systemd/*; do
+        got=$root/lib/systemd/system/${f##*/}
+        check "$label: ${f##*/} is scripts/systemd's but for the binary's path" \
+            same "$(cat "$got")" "$(sed "s|=/usr/bin/oci-agent-hook |=$full_bindir/oci-agent-hook |" "$f")"
+    done
+    check "$label: the service runs $full_bindir/oci-agent-hook sweep" \
+        grep -qx "ExecStart=$full_bindir/oci-agent-hook sweep" "$root/lib/systemd/system/oci-agent-hook-sweep.service"
 }
 
 command -v jq > /dev/null || { echo "FAIL jq not installed (scripts/install-deps.sh)"; exit 1; }

@@ -146,25 +146,42 @@ e2e_filtered_count() { grep '^filtered: ' "$E2E_ENOSYS_LOG" | grep -cv ' poststo
 # In ENOSYS mode a successful start must have logged a filtered start for
 # each hook entry (else the hook ran without the filter: a failure).
 e2e_start() {
-    local limit=$1 bundle=$2 id logged_before=0 logged
+    local limit=$1 bundle=$2
+    e2e_start_begin "$bundle" || return
+    out=$(cd "$bundle" && e2e_runtime_within "$limit" run -b "$bundle" "$e2e_start_id" < /dev/null 2>&1)
+    rc=$?
+    e2e_start_end
+}
+
+# The two halves of e2e_start, for a test that runs the container in the
+# background while it acts on it (test_sweep.sh): e2e_start_begin BUNDLE
+# sets $e2e_start_id (returns 1, with a failed check, when the bundle
+# cannot be prepared); run the runtime with that id, set $rc, then call
+# e2e_start_end.
+e2e_start_begin() {
+    local bundle=$1
     if ! e2e_hook_via "$bundle"; then
         out="" rc=1
         check "enosys mode: the hook entries of $bundle go through enosys_exec" false
-        return
+        return 1
     fi
-    [ "$E2E_HOOK_VIA" = enosys ] && logged_before=$(e2e_filtered_count)
+    e2e_logged_before=0
+    [ "$E2E_HOOK_VIA" = enosys ] && e2e_logged_before=$(e2e_filtered_count)
+    e2e_start_bundle=$bundle
     e2e_seq=$((e2e_seq + 1))
-    id=oah-$$-$e2e_seq
-    e2e_ids+=("$id")
-    out=$(cd "$bundle" && e2e_runtime_within "$limit" run -b "$bundle" "$id" < /dev/null 2>&1)
-    rc=$?
-    e2e_runtime_cmd delete -f "$id" > /dev/null 2>&1 || true
+    e2e_start_id=oah-$$-$e2e_seq
+    e2e_ids+=("$e2e_start_id")
+}
+
+e2e_start_end() {
+    local logged
+    e2e_runtime_cmd delete -f "$e2e_start_id" > /dev/null 2>&1 || true
     if [ "$E2E_HOOK_VIA" = enosys ] && [ "$rc" -eq 0 ]; then
-        logged=$(($(e2e_filtered_count) - logged_before))
+        logged=$(($(e2e_filtered_count) - e2e_logged_before))
         e2e_filtered_expected=$((e2e_filtered_expected + e2e_filtered_now))
         if [ "$logged" -ne "$e2e_filtered_now" ]; then
             e2e_filtered_missing=$((e2e_filtered_missing + 1))
-            echo "     enosys mode: start $id of $bundle: $e2e_filtered_now hook entries through enosys_exec, $logged filtered starts logged"
+            echo "     enosys mode: start $e2e_start_id of $e2e_start_bundle: $e2e_filtered_now hook entries through enosys_exec, $logged filtered starts logged"
         fi
     fi
 }

@@ -114,6 +114,8 @@ expected_files=$(sort << 'EOF'
 -rw-r--r-- root/root ./etc/oci-agent-hook/config.json
 -rwxr-xr-x root/root ./usr/bin/oci-agent-hook
 lrwxrwxrwx root/root ./usr/bin/oci-agent-runtime -> oci-agent-hook
+-rw-r--r-- root/root ./usr/lib/systemd/system/oci-agent-hook-sweep.service
+-rw-r--r-- root/root ./usr/lib/systemd/system/oci-agent-hook-sweep.timer
 -rw-r--r-- root/root ./usr/share/containers/oci/hooks.d/oci-agent-hook-createruntime.json
 -rw-r--r-- root/root ./usr/share/containers/oci/hooks.d/oci-agent-hook-poststop.json
 -rw-r--r-- root/root ./usr/share/containers/oci/hooks.d/oci-agent-hook-precreate.json
@@ -164,6 +166,13 @@ check "oci-agent-hook on PATH is /usr/bin/oci-agent-hook" [ "$(command -v oci-ag
 check "oci-agent-hook --version from PATH: oci-agent-hook $version" [ "$(oci-agent-hook --version)" = "oci-agent-hook $version" ]
 policy_ok() { oci-agent-hook check-config /etc/oci-agent-hook/config.json > /dev/null; }
 check "oci-agent-hook check-config accepts the installed policy" policy_ok
+units=(/usr/lib/systemd/system/oci-agent-hook-sweep.service /usr/lib/systemd/system/oci-agent-hook-sweep.timer)
+if command -v systemd-analyze > /dev/null; then
+    check "systemd-analyze verify accepts the sweep's service and timer" systemd-analyze verify "${units[@]}"
+fi
+mkdir -m 0700 "$E2E_WORK/no-records"
+check "the installed sweep runs: nothing to sweep" [ "$(oci-agent-hook sweep --state-dir "$E2E_WORK/no-records")" = \
+    "sweep: nothing to sweep: no --pid or --path given, and no running container is recorded in $E2E_WORK/no-records" ]
 
 for runtime in runc "$PODMAN_CRUN"; do
     label=${runtime##*/}
@@ -182,6 +191,7 @@ check "dpkg -r: binaries gone" absent /usr/bin/oci-agent-hook /usr/bin/oci-agent
 check "dpkg -r: hooks.d entries gone" \
     absent /usr/share/containers/oci/hooks.d/oci-agent-hook-precreate.json /usr/share/containers/oci/hooks.d/oci-agent-hook-createruntime.json \
     /usr/share/containers/oci/hooks.d/oci-agent-hook-poststop.json
+check "dpkg -r: the sweep's units gone" absent "${units[@]}"
 check "dpkg -r: the conffile stays" cmp -s /etc/oci-agent-hook/config.json "$E2E_ROOT/config.json.example"
 check "dpkg -s: deinstall ok config-files" [ "$(dpkg-query -W -f '${Status}' oci-agent-hook)" = "deinstall ok config-files" ]
 

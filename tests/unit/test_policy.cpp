@@ -516,3 +516,72 @@ TEST_CASE("state_dir: absolute, normalized, no \"..\"; the policy's source is ke
     CHECK_THROWS_WITH_AS(parse_policy(oci::Json::parse(R"({"state_dir":7})"), "p.json", ww),
                          doctest::Contains("state_dir: expected string, got number"), PolicyError);
 }
+
+// ---- cleanup (oci-agent-hook sweep) ----
+
+TEST_CASE("cleanup: defaults") {
+    Warnings w;
+    Policy p = parse("{}", w);
+    CHECK(w.empty());
+    CHECK(p.cleanup.enabled);
+    CHECK(p.cleanup.patterns == std::vector<std::string>{"claude-*", "codex-*", "gemini-*"});
+    CHECK(p.cleanup.max_age == 72u * 3600);
+    CHECK(p.cleanup.min_age == 3600u);
+    CHECK(p.cleanup.teardown_paths.empty());
+}
+
+TEST_CASE("cleanup: a full section is read, paths normalized") {
+    Warnings w;
+    Policy p = parse(R"({"cleanup": {"enabled": false, "patterns": ["aider-*", ".cache-?"], "max_age": "7d",
+                       "min_age": "30m", "teardown_paths": ["/tmp", "/var/tmp//agents/"]}})",
+                     w);
+    CHECK(w.empty());
+    CHECK(!p.cleanup.enabled);
+    CHECK(p.cleanup.patterns == std::vector<std::string>{"aider-*", ".cache-?"});
+    CHECK(p.cleanup.max_age == 7u * 86400);
+    CHECK(p.cleanup.min_age == 1800u);
+    CHECK(p.cleanup.teardown_paths == std::vector<std::string>{"/tmp", "/var/tmp/agents"});
+}
+
+TEST_CASE("cleanup: an empty pattern list sweeps nothing") {
+    Warnings w;
+    CHECK(parse(R"({"cleanup": {"patterns": []}})", w).cleanup.patterns.empty());
+}
+
+TEST_CASE("cleanup: bad values are errors naming the JSON path (fail closed)") {
+    CHECK(first_error(R"({"cleanup": {"patterns": ["claude-*", ""]}})").find("cleanup.patterns[1]") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"patterns": ["a/b"]}})").find("without '/'") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"patterns": [".."]}})").find("cleanup.patterns[0]") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"patterns": [7]}})").find("expected string") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"patterns": "claude-*"}})").find("expected array") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"max_age": "72"}})").find("cleanup.max_age: invalid age \"72\"") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"min_age": "0h"}})").find("cleanup.min_age") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"max_age": 72}})").find("expected string") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"enabled": "yes"}})").find("cleanup.enabled") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"teardown_paths": ["tmp"]}})").find("cleanup.teardown_paths[0]") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"teardown_paths": ["/"]}})").find("cleanup.teardown_paths[0]") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"teardown_paths": ["/tmp/../etc"]}})").find("..") != std::string::npos);
+}
+
+TEST_CASE("cleanup: min_age must not be more than max_age") {
+    CHECK(first_error(R"({"cleanup": {"max_age": "2h", "min_age": "3h"}})")
+              .find("cleanup.min_age: 3h is more than cleanup.max_age 2h") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"min_age": "4d"}})").find("more than cleanup.max_age 3d") != std::string::npos);
+    CHECK(first_error(R"({"cleanup": {"max_age": "1h", "min_age": "60m"}})").empty());
+}
+
+TEST_CASE("cleanup: unknown keys warn; policy_to_json round-trips it") {
+    Warnings w;
+    Policy p = parse(R"({"cleanup": {"maxage": "1h", "max_age": "36h", "teardown_paths": ["/srv/tmp"]}})", w);
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].find("cleanup.maxage: unknown key") != std::string::npos);
+    Json j = policy_to_json(p);
+    CHECK(j["cleanup"]["max_age"] == "36h");
+    CHECK(j["cleanup"]["min_age"] == "1h");
+    Warnings w2;
+    Policy back = parse_policy(j, "round trip", w2);
+    CHECK(w2.empty());
+    CHECK(back.cleanup.max_age == p.cleanup.max_age);
+    CHECK(back.cleanup.teardown_paths == p.cleanup.teardown_paths);
+    CHECK(back.cleanup.patterns == p.cleanup.patterns);
+}
