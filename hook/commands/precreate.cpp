@@ -11,6 +11,7 @@
 
 #include "../../oci/config.hpp"
 #include "../../oci/json_io.hpp"
+#include "../sandbox.hpp"
 #include "command.hpp"
 
 namespace agenthook {
@@ -40,6 +41,8 @@ int run_precreate(const Context& ctx) {
         annotations[kRefusedAnnotation] = e.line();
         out = register_hook(std::move(config), self_hook(ctx));
     }
+    // Planned: what is left is writing stdout (and syslog on an error).
+    enter_sandbox(SandboxProfile::Precreate);
     ctx.out << oci::dump(out);
     ctx.out.flush();
     if (!ctx.out) throw HookError("write", "stdout", "write failed");
