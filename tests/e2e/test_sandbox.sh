@@ -45,7 +45,7 @@ run_watched() {
     (cd "$1" && exec unshare -m --propagation private bash -c 'mount --bind "$0" /etc/localtime && exec "$@"' \
         "$localtime_fifo" "${runtime[@]}" run -b "$1" "$id" < /dev/null > "$E2E_WORK/run.out" 2>&1) &
     pid=$!
-    watched=$(/usr/bin/python3 "$WATCH" --until "$pid" "$localtime_fifo" "$tz_fifo")
+    watched=$(/usr/bin/python3 "$WATCH" --until "$pid" "/etc/localtime=$localtime_fifo" "$tz_fifo")
     wait "$pid"
     rc=$?
     out=$(cat "$E2E_WORK/run.out")
@@ -70,7 +70,8 @@ tz_never_opened() {
 b=$(probe_bundle sandbox --user 1000:1000 --hook "$HOOK" -- "/probe /tmp")
 env_json=$(printf '%s\n' "${hostile_env[@]}" | jq -R . | jq -s .)
 # shellcheck disable=SC2016 # $env is jq's
-e2e_edit_config "$b" --argjson env "$env_json" '.hooks.createRuntime[0].env = $env'
+e2e_edit_config "$b" --argjson env "$env_json" '.hooks.createRuntime[0].env = $env | .hooks.createRuntime[0].timeout = 60'
+# The timeout: should the watch miss the hook, runc kills it rather than wait forever.
 run_watched "$b"
 check "sandboxed hook: the container runs" expect_rc 0
 check "sandboxed hook: /tmp is the planned 512m noexec tmpfs" expect_tmpfs /tmp noexec 524288

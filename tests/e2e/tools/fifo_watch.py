@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """fifo_watch: who opens which FIFO, and under which seccomp and no_new_privs.
 
-Usage: fifo_watch.py --until PID FIFO...
+Usage: fifo_watch.py --until PID [OPENED=]FIFO...
 
 Until process PID exits (at most 120 s), finds every process blocked in
 open()/openat() of one of the FIFOs (the path argument, read from the
-process's memory), prints one line for it
+process's memory: FIFO itself, or OPENED, the path by which processes in
+another mount namespace reach it, such as /etc/localtime with the FIFO
+bound over it; an absolute symlink there would resolve in this process's
+namespace, so the path is compared, not the file), prints one line for it
 
     <fifo> <exe> Seccomp=<n> NoNewPrivs=<n>
 
@@ -67,12 +70,10 @@ def main():
     parser.add_argument("--until", type=int, required=True)
     parser.add_argument("fifos", nargs="+")
     args = parser.parse_args()
-    # A process may name a FIFO by another path (/etc/localtime, a symlink
-    # to the file the FIFO is bound over): compare device and inode.
-    ids = {}
-    for fifo in args.fifos:
-        st = os.stat(fifo)
-        ids[(st.st_dev, st.st_ino)] = fifo
+    watched = {}  # path as a process opens it -> the FIFO as this process reaches it
+    for spec in args.fifos:
+        opened, _, fifo = spec.rpartition("=")
+        watched[opened or fifo] = fifo
     end = time.monotonic() + 120
     while time.monotonic() < end and os.path.exists(f"/proc/{args.until}"):
         for entry in os.listdir("/proc"):
@@ -81,11 +82,7 @@ def main():
             path = path_arg(entry)
             if path is None:
                 continue
-            try:
-                st = os.stat(f"/proc/{entry}/root{path}" if path.startswith("/") else f"/proc/{entry}/cwd/{path}")
-            except OSError:
-                continue
-            fifo = ids.get((st.st_dev, st.st_ino))
+            fifo = watched.get(path)
             if fifo is None:
                 continue
             seen = status(entry)
