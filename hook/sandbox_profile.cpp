@@ -26,17 +26,23 @@ constexpr SandboxRule kHook[] = {
     // The worker: fork, wait for it (with a deadline), kill it when late.
     {"clone", ArgRule::NoNewNamespaces}, {"clone3", ArgRule::Enosys}, {"set_robust_list"},
     {"wait4"}, {"kill"}, {"pipe2"}, {"poll"}, {"ppoll"},
+    {"prctl", ArgRule::DeathSignalOnly}, {"getppid"},
     // Pinning the container and entering its mount namespace.
     {"pidfd_open"}, {"pidfd_send_signal"}, {"setns"},
+    {"fchdir"},  // into the hook's procfs fd, to reach it by "." after setns
     // Resolving paths beneath the rootfs, inspecting what is there.
     {"openat2"}, {"readlinkat"}, {"readlink"}, {"fstatfs"}, {"statfs"}, {"statx"},
+    {"fcntl", ArgRule::FdFlagsOnly},
     // Mounting: the new mount API, and mount(2) where it is missing.
     {"fsopen"}, {"fsconfig"}, {"fsmount"}, {"move_mount"}, {"open_tree"}, {"mount_setattr"},
     {"mount"}, {"umount2"},
     // Creating the home, fixing owners and modes.
     {"mkdirat"}, {"fchownat"}, {"fchown"}, {"fchmodat"}, {"fchmod"},
-    // The atomic config.json write: temp file, fsync, rename, unlink on failure.
-    {"fsync"}, {"rename"}, {"renameat"}, {"renameat2"}, {"unlink"}, {"unlinkat"},
+    // The atomic config.json write: an unnamed temp file locked while it
+    // lives, fsync, a hidden name, rename; stale temp files of dead writers
+    // listed and removed.
+    {"flock"}, {"fsync"}, {"linkat"}, {"rename"}, {"renameat"}, {"renameat2"}, {"unlink"}, {"unlinkat"},
+    {"getdents64"},
     {"getuid"}, {"geteuid"}, {"getgid"}, {"getegid"},
 };
 

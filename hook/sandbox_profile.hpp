@@ -28,6 +28,10 @@ enum class ArgRule {
     NoNewNamespaces,  // clone(2): none of the CLONE_NEW* flags (a fork, not a namespace)
     NoExec,           // mmap(2)/mprotect(2): never PROT_EXEC (no new code in the hook)
     TcgetsOnly,       // ioctl(2): only TCGETS (isatty() of a standard stream)
+    FdFlagsOnly,      // fcntl(2): only F_DUPFD_CLOEXEC (walks keep the start fd),
+                      // F_GETFL and F_SETFD (fdopendir checks the fd it is given and
+                      // marks it close-on-exec)
+    DeathSignalOnly,  // prctl(2): only PR_SET_PDEATHSIG (the worker dies with the hook)
     Enosys,           // not allowed, answered ENOSYS instead of EPERM: clone3, whose
                       // flags live in memory a filter cannot read; glibc falls back to
                       // clone(2) on ENOSYS only

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The hook sandboxes itself (hook/sandbox.hpp) and keeps no environment.
 #
-# The evidence is the kernel's, not the hook's: /etc/localtime is a FIFO in
-# a private mount namespace the runtime runs in, and the environment the
-# hook entry gives names another FIFO as TZ. glibc's syslog() opens the
-# time zone file the first time it stamps a message: the hook blocks in
-# that open, after it has applied the plan, and tools/fifo_watch.py reads
-# its /proc/<pid>/status there (Seccomp, NoNewPrivs) before letting it go
-# on. A hook that kept its environment would open the TZ FIFO instead.
-# precreate gets the same environment and logs an error through syslog (a
-# missing policy file): it must not open the TZ FIFO either.
+# The evidence is the kernel's, through strace: the hook entry runs the hook
+# under `strace -f`, so the trace holds every call of the hook and of the
+# worker it forks into the container, with what the kernel answered. The
+# hook must set no_new_privs and load its filter (both answered 0) before
+# it makes its first mount and before it forks the worker; nothing after the
+# filter may be answered EPERM (a call the allow-list forgot, on the path
+# this runtime and this mode take: the ENOSYS run takes the fallbacks); and
+# the TZ file the entry's environment names is never opened (glibc's
+# syslog() reads TZ the first time it stamps a line: a hook that kept the
+# runtime's environment would open it).
+# precreate, run as podman runs it with the same environment, loads its
+# own filter before it writes the spec to stdout.
 #
 # Usage: test_sandbox.sh RUNTIME HOOK   (RUNTIME: runc or crun)
 # shellcheck source=tests/e2e/lib.sh
@@ -17,79 +20,94 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/functional_lib.sh
 source "$(dirname "$0")/functional_lib.sh"
 e2e_init "$1" "$2"
-command -v unshare > /dev/null || e2e_skip "unshare not installed"
-[ -x /usr/bin/python3 ] || e2e_skip "/usr/bin/python3 not installed"
+STRACE=$(command -v strace) || e2e_skip "strace not installed (Debian package: strace)"
 
-WATCH=$E2E_ROOT/tests/e2e/tools/fifo_watch.py
-localtime_fifo=$E2E_WORK/localtime.fifo
-tz_fifo=$E2E_WORK/tz.fifo
-mkfifo -m 0644 "$localtime_fifo" "$tz_fifo"
-# What a runtime may pass a hook entry without "env", and what an image
-# could try to smuggle in.
-hostile_env=("LD_PRELOAD=/nonexistent/libpreload.so" "LD_LIBRARY_PATH=/nonexistent" "TZ=:$tz_fifo"
-    "OCI_AGENT_HOOK_TEST_MARKER=1")
+tz_file=$E2E_WORK/tz-from-the-environment
+cp /dev/null "$tz_file"
+# What a runtime passes a hook entry without "env" could hold anything.
+hostile_env=("TZ=:$tz_file" "OCI_AGENT_HOOK_TEST_MARKER=1")
+trace=$E2E_WORK/hook.strace
 
-case $E2E_RUNTIME in
-    runc) runtime=(timeout 120 runc) ;;
-    crun) runtime=(timeout 120 "$E2E_ROOT/scripts/crun-hybrid") ;;
-esac
+# The calls of the trace $1 from the filter's load on (the line included);
+# empty when the filter was never loaded.
+after_filter() { sed -n '/seccomp(SECCOMP_SET_MODE_FILTER,.*) = 0$/,$p' "$1"; }
+# The line number of the first line of $1 matching ERE $2 (0: none).
+first_line() { grep -nE -m1 -- "$2" "$1" | cut -d: -f1 | grep . || echo 0; }
 
-# run_watched BUNDLE: run_container, with the runtime (and so the hook) in a
-# private mount namespace where /etc/localtime is $localtime_fifo, watched
-# by fifo_watch.py; sets $out, $rc and $watched (fifo_watch's lines).
-run_watched() {
-    e2e_seq=$((e2e_seq + 1))
-    local id=oah-$$-$e2e_seq pid
-    e2e_ids+=("$id")
-    # shellcheck disable=SC2016 # expanded by the inner bash
-    (cd "$1" && exec unshare -m --propagation private bash -c 'mount --bind "$0" /etc/localtime && exec "$@"' \
-        "$localtime_fifo" "${runtime[@]}" run -b "$1" "$id" < /dev/null > "$E2E_WORK/run.out" 2>&1) &
-    pid=$!
-    watched=$(/usr/bin/python3 "$WATCH" --until "$pid" "/etc/localtime=$localtime_fifo" "$tz_fifo")
-    wait "$pid"
-    rc=$?
-    out=$(cat "$E2E_WORK/run.out")
-    e2e_runtime_cmd delete -f "$id" > /dev/null 2>&1 || true
+show_trace() { printf '     strace: %s\n' "$(grep -E "$1" "$trace" | head -n 5)"; }
+
+no_new_privs_then_filter() {
+    local nnp filter
+    nnp=$(first_line "$trace" 'prctl\(PR_SET_NO_NEW_PRIVS, 1.*= 0$')
+    filter=$(first_line "$trace" 'seccomp\(SECCOMP_SET_MODE_FILTER,.*= 0$')
+    [ "$nnp" -gt 0 ] && [ "$filter" -gt "$nnp" ] && return 0
+    show_trace 'PR_SET_NO_NEW_PRIVS|seccomp\('
+    return 1
 }
-
-watched_hook() { grep -F " $HOOK " <<< "$watched"; }
-show_watched() { printf '     fifo_watch: %s\n' "${watched:-(nothing)}"; }
-
-hook_sandboxed_at_syslog() {
-    watched_hook | grep -qxF "$localtime_fifo $HOOK Seccomp=2 NoNewPrivs=1" && return 0
-    show_watched
+# $1: ERE of the call that must come after the filter (and must be there).
+after_the_filter() {
+    local filter call
+    filter=$(first_line "$trace" 'seccomp\(SECCOMP_SET_MODE_FILTER,.*= 0$')
+    call=$(first_line "$trace" "$1")
+    [ "$filter" -gt 0 ] && [ "$call" -gt "$filter" ] && return 0
+    echo "     the filter is line $filter of the trace, the first $1 line $call"
+    return 1
+}
+nothing_refused() {
+    local refused
+    refused=$(after_filter "$trace" | grep -E '= -1 EPERM|SIGSYS' | head -n 5)
+    [ -z "$refused" ] && [ -n "$(after_filter "$trace")" ] && return 0
+    printf '     refused after the filter: %s\n' "$refused"
     return 1
 }
 tz_never_opened() {
-    ! grep -qF "$tz_fifo " <<< "$watched" && return 0
-    show_watched
+    ! grep -qF "$tz_file" "$trace" && return 0
+    show_trace "$tz_file"
     return 1
 }
 
-# ---- hook mode (createRuntime), under the hostile environment --------------
+# ---- hook mode (createRuntime), under strace and the hostile environment -----
 b=$(probe_bundle sandbox --user 1000:1000 --hook "$HOOK" -- "/probe /tmp")
 env_json=$(printf '%s\n' "${hostile_env[@]}" | jq -R . | jq -s .)
-# shellcheck disable=SC2016 # $env is jq's
-e2e_edit_config "$b" --argjson env "$env_json" '.hooks.createRuntime[0].env = $env | .hooks.createRuntime[0].timeout = 60'
-# The timeout: should the watch miss the hook, runc kills it rather than wait forever.
-run_watched "$b"
+# In ENOSYS mode the entry becomes enosys_exec's first (the runtime does it
+# just before the start), and strace goes in front of whatever is there.
+e2e_hook_via "$b"
+# shellcheck disable=SC2016 # $env, $s, $t are jq's
+e2e_edit_config "$b" --argjson env "$env_json" --arg s "$STRACE" --arg t "$trace" \
+    '.hooks.createRuntime[0] |= (.env = $env | .args = [$s, "-f", "-qq", "-e", "signal=none", "-o", $t, .path] + .args[1:] | .path = $s)'
+run_container "$b"
+# (run_container's ENOSYS accounting counts the entry: enosys_exec logs its
+# start wherever it sits in the entry's command.)
 check "sandboxed hook: the container runs" expect_rc 0
 check "sandboxed hook: /tmp is the planned 512m noexec tmpfs" expect_tmpfs /tmp noexec 524288
-check "sandboxed hook: the hook stamped its log line with seccomp filter mode and no_new_privs" hook_sandboxed_at_syslog
+check "sandboxed hook: no_new_privs, then the seccomp filter, both answered 0" no_new_privs_then_filter
+check "sandboxed hook: the worker is forked after the filter (it inherits it)" after_the_filter '^[0-9]+ +(clone|clone3|fork|vfork)\('
+check "sandboxed hook: the first mount is made after the filter" after_the_filter '^[0-9]+ +(fsmount|mount|move_mount)\('
+check "sandboxed hook: config.json is replaced after the filter" after_the_filter '^[0-9]+ +rename(at2?)?\(.*config\.json'
+check "sandboxed hook: no call after the filter was refused (EPERM) or killed" nothing_refused
 check "sandboxed hook: the hook never opened the TZ its entry's environment named" tz_never_opened
 
-# ---- precreate, under the same environment -----------------------------------
+# ---- precreate, run as podman runs it, the same environment ------------------
 spec=$E2E_WORK/precreate-spec.json
 jq 'del(.hooks)' "$b/config.json" > "$spec"
-(exec env "${hostile_env[@]}" "$HOOK" precreate --config "$E2E_WORK/no-such-policy.json" \
-    < "$spec" > "$E2E_WORK/precreate.out" 2> "$E2E_WORK/precreate.err") &
-pid=$!
-watched=$(/usr/bin/python3 "$WATCH" --until "$pid" "$tz_fifo")
-wait "$pid"
+: > "$trace"
+out=$(env "${hostile_env[@]}" "$STRACE" -f -qq -e signal=none -o "$trace" "$HOOK" precreate < "$spec" 2>&1 > "$E2E_WORK/precreate.out")
 rc=$?
-out=$(cat "$E2E_WORK/precreate.err")
-check "precreate: succeeds (the spec goes on; the missing policy is reported)" expect_rc 0
-check "precreate: it logged the missing policy file" has "$out" "no-such-policy.json"
-check "precreate: it never opened the TZ its environment named" tz_never_opened
+check "precreate: succeeds" expect_rc 0
+plans_tmp() { jq -e '.mounts | any(.destination == "/tmp")' "$1" > /dev/null; }
+check "precreate: its stdout is the rewritten spec" plans_tmp "$E2E_WORK/precreate.out"
+check "precreate: no_new_privs, then the seccomp filter, both answered 0" no_new_privs_then_filter
+check "precreate: the spec is written to stdout after the filter" after_the_filter '^[0-9]+ +write\(1, '
+check "precreate: no call after the filter was refused (EPERM) or killed" nothing_refused
+# A missing policy file: precreate logs the error (syslog: the time zone)
+# and hands the spec on, refused.
+: > "$trace"
+out=$(env "${hostile_env[@]}" "$STRACE" -f -qq -e signal=none -o "$trace" "$HOOK" precreate \
+    --config "$E2E_WORK/no-such-policy.json" < "$spec" 2>&1 > "$E2E_WORK/precreate.out")
+rc=$?
+check "precreate, missing policy: succeeds (the spec goes on; the missing policy is reported)" expect_rc 0
+check "precreate, missing policy: it logged the missing policy file" has "$out" "no-such-policy.json"
+check "precreate, missing policy: it never opened the TZ its environment named" tz_never_opened
+check "precreate, missing policy: no call after the filter was refused (EPERM) or killed" nothing_refused
 
 e2e_summary

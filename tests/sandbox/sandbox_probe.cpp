@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <termios.h>
 #include <sys/ptrace.h>
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "hook/error.hpp"
+#include "oci/json_io.hpp"
 #include "hook/sandbox.hpp"
 
 using namespace agenthook;
@@ -110,6 +112,7 @@ void denied_everywhere() {
     if (child == 0) ::_exit(0);
     if (child > 0) ::waitpid(static_cast<pid_t>(child), nullptr, 0);
     expect("clone(CLONE_NEWNET)", "EPERM", result(child));
+    expect("prctl(PR_SET_DUMPABLE)", "EPERM", result(::prctl(PR_SET_DUMPABLE, 1)));
     // Last: without the sandbox it succeeds and moves the probe into a new user namespace.
     expect("unshare(CLONE_NEWUSER)", "EPERM", result(syscall(SYS_unshare, CLONE_NEWUSER)));
 }
@@ -162,11 +165,22 @@ void allowed_for_hook(const std::string& dir) {
     expect("open O_PATH + fstatfs", "ok", result(fd >= 0 && ::fstatfs(fd, &sfs) == 0 ? 0 : -1));
     struct statx stx {};
     expect("statx", "ok", result(::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx)));
-    const std::string tmp = dir + "/config.json.tmp", final_name = dir + "/config.json";
-    int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    expect("atomic write: open, write, fsync", "ok",
-           result(out >= 0 && ::write(out, "{}", 2) == 2 && ::fsync(out) == 0 && ::close(out) == 0 ? 0 : -1));
-    expect("atomic write: rename", "ok", result(::rename(tmp.c_str(), final_name.c_str())));
+    expect("fcntl(F_DUPFD_CLOEXEC)", "ok", result(::fcntl(fd, F_DUPFD_CLOEXEC, 0), true));
+    expect("fcntl(F_SETFL)", "EPERM", result(::fcntl(fd, F_SETFL, O_NONBLOCK)));
+    expect("prctl(PR_SET_PDEATHSIG)", "ok", result(::prctl(PR_SET_PDEATHSIG, SIGKILL)));
+    // The hook's own atomic write (it replaces an existing file), twice:
+    // the second one also looks for temp files a dead writer left.
+    const std::string final_name = dir + "/config.json";
+    const int existing = ::open(final_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    expect("open O_CREAT", "ok", result(existing >= 0 && ::close(existing) == 0 ? 0 : -1));
+    std::string written = "ok";
+    try {
+        oci::write_file_atomic(final_name, "{}");
+        oci::write_file_atomic(final_name, "{\"a\":1}");
+    } catch (const std::exception& e) {
+        written = e.what();
+    }
+    expect("oci::write_file_atomic", "ok", written);
     expect("unlink", "ok", result(::unlink(final_name.c_str())));
     expect("unlinkat (rmdir)", "ok", result(::unlinkat(AT_FDCWD, home.c_str(), AT_REMOVEDIR)));
 }

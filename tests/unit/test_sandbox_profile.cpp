@@ -27,7 +27,7 @@ const char* const kNeverAllowed[] = {
     "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon",
     "keyctl", "add_key", "request_key", "open_by_handle_at", "name_to_handle_at", "memfd_create",
     "unshare", "chroot", "pivot_root", "setuid", "setgid", "setresuid", "setgroups", "capset",
-    "userfaultfd", "io_uring_setup", "prctl", "seccomp", "personality", "fspick",
+    "userfaultfd", "io_uring_setup", "seccomp", "personality", "fspick",
 };
 
 }  // namespace
@@ -69,7 +69,8 @@ TEST_CASE("sandbox profiles: precreate allows a subset of hook mode, without pro
     // What hook mode's steps need.
     for (const char* name : {"clone", "wait4", "pidfd_open", "setns", "openat2", "fsopen", "fsconfig", "fsmount",
                              "move_mount", "open_tree", "mount_setattr", "mount", "mkdirat", "fchownat",
-                             "fchmodat", "statx", "fstatfs", "fsync", "rename", "unlink", "exit_group"}) {
+                             "fchmodat", "statx", "fstatfs", "fsync", "rename", "unlink", "exit_group", "flock",
+                             "linkat", "getdents64", "fchdir", "getppid"}) {
         INFO(std::string(name));
         CHECK(hook.count(name) == 1);
     }
@@ -83,6 +84,9 @@ TEST_CASE("sandbox profiles: argument rules") {
     CHECK(hook.at("mmap") == ArgRule::NoExec);
     CHECK(hook.at("mprotect") == ArgRule::NoExec);
     CHECK(hook.at("ioctl") == ArgRule::TcgetsOnly);  // not TIOCSTI into a terminal, say
+    CHECK(hook.at("prctl") == ArgRule::DeathSignalOnly);  // not PR_SET_DUMPABLE, PR_SET_SECCOMP...
+    CHECK(hook.at("fcntl") == ArgRule::FdFlagsOnly);
+    CHECK(by_name(SandboxProfile::Precreate).count("prctl") == 0);
     // Every namespace a process can be created in.
     for (uint64_t flag : {0x00020000ull /* NEWNS */, 0x04000000ull /* NEWUTS */, 0x08000000ull /* NEWIPC */,
                           0x10000000ull /* NEWUSER */, 0x20000000ull /* NEWPID */, 0x40000000ull /* NEWNET */,
