@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     if (!args.empty() && base_name(args[0]) == "oci-agent-runtime") {
         RuntimeCall call = parse_runtime_call({args.begin() + 1, args.end()});
         Log log(std::cerr, call.command.empty() ? "runtime" : call.command, true, "oci-agent-runtime");
-        Context ctx{Options{}, environment, std::cin, std::cout, std::cerr, log};
+        Context ctx{Options{}, environment, std::cout, std::cerr, log};
         try {
             return run_runtime_wrapper(ctx, args);
         } catch (const std::exception& e) {
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    Context ctx{options, environment, std::cin, std::cout, std::cerr, log};
+    Context ctx{options, environment, std::cout, std::cerr, log};
     try {
         switch (options.command) {
             case Command::Precreate: return run_precreate(ctx);

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <istream>
 #include <memory>
 
 #include "../../oci/config.hpp"
@@ -37,7 +36,6 @@ constexpr milliseconds kStateDeadline{5000};
 int run_hook(const Context& ctx) {
     const auto deadline = Clock::now() + kHookDeadline;
     const std::string state_name = "state (stdin)";
-    // From the descriptor, not ctx.in: an istream cannot wait with a deadline.
     oci::State state = oci::parse_state(
         oci::parse_object(oci::read_fd_bounded(STDIN_FILENO, state_name, kMaxStateBytes, kStateDeadline), state_name),
         state_name);
