@@ -14,6 +14,8 @@ const char* command_name(Command c) {
         case Command::CheckConfig: return "check-config";
         case Command::CreateRuntime: return "createRuntime";
         case Command::Prestart: return "prestart";
+        case Command::Poststop: return "poststop";
+        case Command::Ps: return "ps";
         case Command::Install: return "install";
         case Command::Uninstall: return "uninstall";
         case Command::None: break;
@@ -40,12 +42,13 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     app.footer(
         "Environment: AGENT_TMP_SIZE overrides the policy's tmp.size (the annotation\n"
         "oci-agent-hook/tmp-size overrides both when annotations.allow_overrides).\n"
-        "Exit codes: 0 success, 1 failure (one line on stderr naming step, path and reason), 2 usage.\n"
+        "Exit codes: 0 success, 1 failure (one line on stderr naming step, path and reason), 2 usage;\n"
+        "poststop exits 0 even when it fails (a container's removal never waits on its record).\n"
         "\n"
         "Called as oci-agent-runtime (a link to this binary) it is a runtime wrapper for containerd\n"
         "(runc shim BinaryName, ctr --runc-binary) and Docker (daemon.json runtimes): it takes runc's\n"
         "command line, rewrites the bundle's config.json on create and run (registering this hook at\n"
-        "createRuntime), then executes the real runtime ($OCI_AGENT_RUNTIME, else the policy's\n"
+        "createRuntime and poststop), then executes the real runtime ($OCI_AGENT_RUNTIME, else the policy's\n"
         "runtime.path, default /usr/sbin/runc) with the same arguments. CRI pod sandboxes and containers\n"
         "the policy's match.annotations rejects are left alone; errors go to runc's --log file too.");
 
@@ -62,8 +65,23 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     auto* create_runtime = app.add_subcommand(
         "createRuntime",
         "OCI hook (runc/crun createRuntime): read the state on stdin, apply the mounts and home inside the\n"
-        "live container's mount namespace, verify them, then record them in the bundle's config.json");
+        "live container's mount namespace, verify them, then record them in the bundle's config.json\n"
+        "and in <state_dir>/<id>.json (see ps; a record that cannot be written is a warning)");
     auto* prestart = app.add_subcommand("prestart", "OCI hook, prestart stage: same as createRuntime");
+    auto* poststop = app.add_subcommand(
+        "poststop",
+        "OCI hook (poststop): read the state on stdin and remove the container's record; a failure is one\n"
+        "line on stderr and syslog, and the exit status is 0 all the same (a container's removal never waits\n"
+        "on its record)");
+    std::string state_dir;
+    auto* ps = app.add_subcommand(
+        "ps",
+        std::string("list the recorded containers that are running, one line each: id, pid, bundle, /tmp size,\n"
+                    "age. Hook mode records every container it sets up in <state_dir>/<id>.json (policy\n"
+                    "state_dir, default ") +
+            kDefaultStateDir + "); records whose process is gone are pruned");
+    ps->add_option("--state-dir", state_dir, "the records' directory (default: the policy's state_dir)");
+    ps->add_option("--format", o.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
 
     std::string config_dir, hook_path;
     auto install_options = [&](CLI::App* sub) {
@@ -85,8 +103,8 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     auto* install = app.add_subcommand(
         "install",
         "register the hook with an engine, idempotently: podman/crio hooks.d files, a containerd runtime\n"
-        "handler, a Docker runtime, or the createRuntime entry of a runc/crun bundle; then verify the\n"
-        "binaries, the policy and the engine's config, and say what to restart");
+        "handler, a Docker runtime, or the createRuntime and poststop entries of a runc/crun bundle;\n"
+        "then verify the binaries, the policy and the engine's config, and say what to restart");
     install_options(install);
     auto* uninstall = app.add_subcommand(
         "uninstall", "remove exactly what install added (same options as install)");
@@ -112,6 +130,17 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         if (!check_file.empty()) o.check_file = check_file;
     } else if (*create_runtime) o.command = Command::CreateRuntime;
     else if (*prestart) o.command = Command::Prestart;
+    else if (*poststop) o.command = Command::Poststop;
+    else if (*ps) {
+        o.command = Command::Ps;
+        if (!state_dir.empty()) {
+            if (state_dir[0] != '/') {
+                result.exit_code = 2;
+                result.error = "oci-agent-hook: ps: --state-dir must be absolute\n";
+            }
+            o.state_dir = state_dir;
+        }
+    }
     else if (*install || *uninstall) {
         o.command = *install ? Command::Install : Command::Uninstall;
         if (!config_dir.empty()) o.config_dir = config_dir;

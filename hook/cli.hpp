@@ -7,7 +7,7 @@
 
 namespace agenthook {
 
-enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Install, Uninstall };
+enum class Command { None, Precreate, Rewrite, CheckConfig, CreateRuntime, Prestart, Poststop, Install, Uninstall, Ps };
 
 struct Options {
     Command command = Command::None;
@@ -20,6 +20,8 @@ struct Options {
     bool set_as_default = false;             // install --set-as-default
     std::optional<std::string> hook_path;    // install --hook-path
     std::optional<std::string> check_file;   // check-config [FILE]
+    std::optional<std::string> state_dir;    // ps --state-dir (absolute)
+    std::string format = "text";             // ps --format: text or json
     bool version = false;
 };
 

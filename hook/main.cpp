@@ -22,7 +22,9 @@ std::optional<std::string> env(const char* name) {
     return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
-bool is_hook_stage(Command c) { return c == Command::CreateRuntime || c == Command::Prestart; }
+bool is_hook_stage(Command c) {
+    return c == Command::CreateRuntime || c == Command::Prestart || c == Command::Poststop;
+}
 
 // This binary's own path, for the createRuntime entry spec writers add.
 std::string self_path() {
@@ -81,7 +83,7 @@ int main(int argc, char** argv) {
         ::umask(022);  // directories the hook creates get exactly 0755
         if (::chdir("/") != 0) {
             log.error(sys_error("chdir", "/", errno).line());
-            return 1;
+            return options.command == Command::Poststop ? 0 : 1;  // see run_poststop
         }
     }
     Context ctx{options, environment, std::cout, std::cerr, log};
@@ -92,6 +94,8 @@ int main(int argc, char** argv) {
             case Command::CheckConfig: return run_check_config(ctx);
             case Command::CreateRuntime:
             case Command::Prestart: return run_hook(ctx);
+            case Command::Poststop: return run_poststop(ctx);
+            case Command::Ps: return run_ps(ctx);
             case Command::Install:
             case Command::Uninstall: return run_install(ctx);
             case Command::None: break;

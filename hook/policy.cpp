@@ -229,7 +229,8 @@ std::optional<std::string> validate_annotation_exclude(const std::string& raw, c
 Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnings) {
     Reader r(source, warnings);
     Policy p;
-    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp"});
+    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp", "state_dir"});
+    p.source = source;
 
     const Json* tmp = r.section(doc, "tmp", {"size", "max_size", "nr_inodes"});
     p.tmp_max_size = r.max_size(tmp, "tmp.max_size", p.tmp_max_size);
@@ -291,6 +292,13 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
     const Json* seccomp = r.section(doc, "seccomp", {"deny_mount"});
     if (const Json* v = r.field(seccomp, "deny_mount", Json::value_t::boolean, "boolean", "seccomp.deny_mount"))
         p.seccomp_deny_mount = v->get<bool>();
+    // Root-only records live there (hook/records.hpp): absolute, no "..".
+    if (const Json* v = r.string_field(&doc, "state_dir", "state_dir")) {
+        const std::string& path = v->get_ref<const std::string&>();
+        if (path.empty() || path[0] != '/' || oci::has_dotdot_segment(path) || oci::normalize_destination(path) == "/")
+            r.fail("state_dir", "\"" + path + "\" must be an absolute path other than \"/\", without \"..\"");
+        else p.state_dir = oci::normalize_destination(path);
+    }
     r.finish();
     return p;
 }
@@ -308,6 +316,7 @@ Json policy_to_json(const Policy& p) {
         {"runtime", {{"path", p.runtime_path}}},
         {"match", {{"annotations", p.match_annotations}}},
         {"seccomp", {{"deny_mount", p.seccomp_deny_mount}}},
+        {"state_dir", p.state_dir},
     };
 }
 

@@ -15,6 +15,8 @@ namespace agenthook {
 
 inline constexpr const char* kDefaultPolicyPath = "/etc/oci-agent-hook/config.json";
 inline constexpr const char* kDefaultRuntimePath = "/usr/sbin/runc";
+// Where hook mode keeps one record per container (hook/records.hpp).
+inline constexpr const char* kDefaultStateDir = "/run/oci-agent-hook";
 
 struct Policy {
     uint64_t tmp_size = uint64_t{512} << 20;
@@ -40,6 +42,11 @@ struct Policy {
     // Spec writers add seccomp rules that make the mount syscalls fail with
     // EPERM (hook/seccomp_rules.hpp), so CAP_SYS_ADMIN cannot undo /tmp.
     bool seccomp_deny_mount = true;
+    // The directory of the per-container records (absolute, normalized).
+    std::string state_dir = kDefaultStateDir;
+    // Where this policy came from, for the records: the file, or the
+    // built-in defaults when the default file is missing.
+    std::string source = "built-in defaults";
 };
 
 using Warnings = std::vector<std::string>;

@@ -6,7 +6,7 @@ using agenthook::HookError;
 
 namespace oci {
 
-State parse_state(const Json& doc, const std::string& name) {
+State parse_state(const Json& doc, const std::string& name, bool pid_required) {
     auto bad = [&](const std::string& key, const std::string& reason) -> HookError {
         return HookError("parse state", name + ": " + key, reason);
     };
@@ -27,10 +27,11 @@ State parse_state(const Json& doc, const std::string& name) {
     if (s.bundle.empty() || s.bundle[0] != '/') throw bad("bundle", "must be an absolute path, got \"" + s.bundle + "\"");
 
     auto pid = doc.find("pid");
-    if (pid == doc.end()) throw bad("pid", "missing");
-    if (!pid->is_number_integer() || *pid < 0 || *pid > 0x3fffffff)
+    if (pid == doc.end()) {
+        if (pid_required) throw bad("pid", "missing");
+    } else if (!pid->is_number_integer() || *pid < 0 || *pid > 0x3fffffff)
         throw bad("pid", "expected a process id, got " + pid->dump());
-    s.pid = pid->get<int>();
+    else s.pid = pid->get<int>();
 
     if (auto a = doc.find("annotations"); a != doc.end()) {
         if (!a->is_object()) throw bad("annotations", std::string("expected object, got ") + a->type_name());

@@ -16,6 +16,8 @@ struct State {
 };
 
 // Validates and extracts the state; errors name `name` and the JSON path.
-State parse_state(const Json& doc, const std::string& name);
+// Without `pid_required` a missing pid reads as 0: runc leaves it out of
+// the poststop state (omitempty once the process is gone).
+State parse_state(const Json& doc, const std::string& name, bool pid_required = true);
 
 }  // namespace oci

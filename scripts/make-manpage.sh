@@ -114,7 +114,12 @@ holds the defaults. Check a policy with \\fBoci\\-agent\\-hook check\\-config\\f
 .B $(esc <<< "$hooksdir/oci-agent-hook-precreate.json")
 .TQ
 .B $(esc <<< "$hooksdir/oci-agent-hook-createruntime.json")
-the podman and CRI\\-O hooks.d entries (stages precreate and createRuntime).
+.TQ
+.B $(esc <<< "$hooksdir/oci-agent-hook-poststop.json")
+the podman and CRI\\-O hooks.d entries (stages precreate, createRuntime and poststop).
+.TP
+.B /run/oci\\-agent\\-hook/\\fIid\\fB.json
+the record of what hook mode enforced in each running container (the policy's \\fBstate_dir\\fR changes the directory; root's, mode 0700): written at createRuntime, removed at poststop, listed by \\fBoci\\-agent\\-hook ps\\fR, which prunes the records of containers whose process is gone.
 .SH EXIT STATUS
 .TP
 .B 0

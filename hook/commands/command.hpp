@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../../oci/json.hpp"
+#include "../../oci/state.hpp"
 #include "../cli.hpp"
 #include "../log.hpp"
 #include "../plan.hpp"
@@ -37,9 +38,17 @@ int run_precreate(const Context& ctx);
 int run_rewrite(const Context& ctx);
 int run_check_config(const Context& ctx);
 int run_hook(const Context& ctx);  // createRuntime and prestart
+int run_poststop(const Context& ctx);  // removes the container's record; always exits 0
+int run_ps(const Context& ctx);
 int run_install(const Context& ctx);  // install and uninstall
 // oci-agent-runtime: `args` is the runc command line, args[0] included.
 int run_runtime_wrapper(const Context& ctx, const std::vector<std::string>& args);
+
+// The OCI state a runtime writes to a hook's stdin (named kStateName in
+// errors), read from the descriptor with a deadline: a runtime writes it
+// at once and closes the pipe, one held open is a broken caller.
+inline constexpr const char* kStateName = "state (stdin)";
+oci::State read_hook_state(bool pid_required);
 
 // Shared steps of the commands that rewrite a config.json.
 Policy load_effective_policy(const Context& ctx);
@@ -60,8 +69,12 @@ enum class Registration { None, Self };
 Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& name, const Policy& policy,
                      Registration registration);
 
-// The createRuntime entry spec writers add (see registration.hpp).
-HookEntry self_hook(const Context& ctx);
+// The createRuntime and poststop entries spec writers add (see registration.hpp).
+std::vector<HookEntry> self_hooks(const Context& ctx);
+
+// The records' directory for the commands that read them: --state-dir,
+// else the policy's state_dir.
+std::string state_dir_for(const Context& ctx);
 
 // When precreate cannot plan a spec it hands it on (podman would show its
 // user nothing but "exit status 1") with its error line in this

@@ -1,8 +1,25 @@
+#include <unistd.h>
+
+#include <chrono>
+
 #include "../../oci/config.hpp"
+#include "../../oci/json_io.hpp"
 #include "../syscall_names.hpp"
 #include "command.hpp"
 
 namespace agenthook {
+
+namespace {
+constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;
+constexpr std::chrono::milliseconds kStateDeadline{5000};
+}  // namespace
+
+oci::State read_hook_state(bool pid_required) {
+    // From the descriptor, not ctx.in: an istream cannot wait with a deadline.
+    return oci::parse_state(
+        oci::parse_object(oci::read_fd_bounded(STDIN_FILENO, kStateName, kMaxStateBytes, kStateDeadline), kStateName),
+        kStateName, pid_required);
+}
 
 Policy load_effective_policy(const Context& ctx) {
     Warnings warnings;
@@ -18,7 +35,7 @@ Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& na
     for (const auto& w : plan.warnings) ctx.log.warn(w);
     bool changed = false, added = false;
     oci::Json rewritten = apply_to_spec(std::move(config), plan, &changed);
-    if (registration == Registration::Self) rewritten = register_hook(std::move(rewritten), self_hook(ctx), &added);
+    if (registration == Registration::Self) rewritten = register_hooks(std::move(rewritten), self_hooks(ctx), &added);
     // Only a spec writer: the runtime has not loaded the seccomp filter yet.
     // In hook mode the filter is already set, so rules added to the bundle's
     // config.json would record a lockdown the container does not have.
@@ -28,10 +45,15 @@ Rewrite plan_rewrite(const Context& ctx, oci::Json config, const std::string& na
     return {std::move(rewritten), std::move(plan), changed || added || locked};
 }
 
-HookEntry self_hook(const Context& ctx) {
+std::vector<HookEntry> self_hooks(const Context& ctx) {
     PolicySource source = choose_policy_source(ctx.options.config_path, ctx.env.policy_path);
-    return self_hook_entry(ctx.env.self_path, source.explicit_ ? std::optional<std::string>(source.path) : std::nullopt,
-                           ctx.env.tmp_size);
+    return self_hook_entries(ctx.env.self_path,
+                             source.explicit_ ? std::optional<std::string>(source.path) : std::nullopt, ctx.env.tmp_size);
+}
+
+std::string state_dir_for(const Context& ctx) {
+    if (ctx.options.state_dir) return *ctx.options.state_dir;
+    return load_effective_policy(ctx).state_dir;
 }
 
 void refuse_if_precreate_refused(const oci::Json& config, const std::string& name) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 
 #include "../../oci/config.hpp"
@@ -11,6 +12,7 @@
 #include "../../oci/state.hpp"
 #include "../in_container.hpp"
 #include "../live_plan.hpp"
+#include "../records.hpp"
 #include "../sandbox.hpp"
 #include "../sys_linux.hpp"
 #include "command.hpp"
@@ -18,27 +20,42 @@
 namespace agenthook {
 
 namespace {
-constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 // The whole hook ends within this, whatever hangs: runc and crun wait for a
 // hook forever unless the spec gives it a timeout, and where there is one
 // the hook should fail with its own message first. Reading, parsing and
 // planning are bounded by the input caps; the time goes to two waits:
-// the state on stdin, which a runtime writes at once and closes (a pipe
-// held open is a broken caller), and the worker, which only resolves,
-// mounts and chowns a few directories (far longer means it is stuck, on a
-// hung FUSE mount in the rootfs, say).
+// the state on stdin (read_hook_state, at most kStateDeadline) and the
+// worker, which only resolves, mounts and chowns a few directories (far
+// longer means it is stuck, on a hung FUSE mount in the rootfs, say).
 constexpr milliseconds kHookDeadline{10000};
-constexpr milliseconds kStateDeadline{5000};
+
+// Last step: the record of what was enforced (hook/records.hpp), for ps,
+// doctor, df and sweep. The contract already holds in the container, so a
+// record that cannot be written is a warning, not a failed start.
+constexpr const char* kNoRecord = " (the container starts; ps, doctor, df and sweep will not see it)";
+void record_enforced(const Context& ctx, const oci::State& state, const LivePlan& live, const Plan& plan,
+                     const Policy& policy) {
+    try {
+        auto start_time = pid_start_time(state.pid);
+        if (!start_time)
+            throw HookError("write record", "/proc/" + std::to_string(state.pid) + "/stat", "the container process is gone");
+        write_record(policy.state_dir,
+                     make_record(state.id, state.pid, state.bundle, live.rootfs, plan, policy.source, std::time(nullptr),
+                                 *start_time));
+    } catch (const HookError& e) {
+        ctx.log.warn(e.line() + kNoRecord);
+    } catch (const std::exception& e) {
+        ctx.log.warn(std::string("write record: ") + e.what() + kNoRecord);
+    }
 }
+}  // namespace
 
 int run_hook(const Context& ctx) {
     const auto deadline = Clock::now() + kHookDeadline;
-    const std::string state_name = "state (stdin)";
-    oci::State state = oci::parse_state(
-        oci::parse_object(oci::read_fd_bounded(STDIN_FILENO, state_name, kMaxStateBytes, kStateDeadline), state_name),
-        state_name);
+    const std::string state_name = kStateName;
+    oci::State state = read_hook_state(true);
     // createContainer and later stages carry pid 0 (crun) or 1 (runc: the
     // host's init), neither of them the container's process.
     if (state.pid <= 1)
@@ -68,6 +85,7 @@ int run_hook(const Context& ctx) {
     for (const auto& a : actions) ctx.log.info(state.id + ": " + a);
 
     if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config));
+    record_enforced(ctx, state, live, r.plan, policy);
     return 0;
 }
 

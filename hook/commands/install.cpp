@@ -79,10 +79,10 @@ std::vector<FileChange> plan(const Context& ctx, Engine engine, const install::T
         case Engine::Runc:
         case Engine::Crun: {
             const std::string path = o.bundle + "/config.json";
-            HookEntry entry = self_hook_entry(t.hook_path, t.policy_path, std::nullopt);
+            auto entries = self_hook_entries(t.hook_path, t.policy_path, std::nullopt);
             std::string text = oci::read_file_bounded(path);
-            changes.push_back(installing ? install::bundle_install(text, path, entry)
-                                         : install::bundle_uninstall(text, path, entry));
+            changes.push_back(installing ? install::bundle_install(text, path, entries)
+                                         : install::bundle_uninstall(text, path, entries));
             break;
         }
         case Engine::Podman:

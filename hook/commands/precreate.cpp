@@ -44,7 +44,7 @@ int run_precreate(const Context& ctx) {
         if (!annotations.is_object()) annotations = oci::Json::object();
         if (!annotations.contains(kHookStderrAnnotation)) annotations[kHookStderrAnnotation] = "/dev/stderr";
         annotations[kRefusedAnnotation] = e.line();
-        out = register_hook(std::move(config), self_hook(ctx));
+        out = register_hooks(std::move(config), self_hooks(ctx));
     }
     // Planned: what is left is writing stdout (and syslog on an error).
     enter_sandbox(SandboxProfile::Precreate);

@@ -189,11 +189,13 @@ run /dev/null rewrite --bundle "$WORK/nonexistent"
 check "missing bundle exits 1" [ "$rc" -eq 1 ]
 check "missing bundle message" has "$err" "open: $WORK/nonexistent/config.json: No such file or directory"
 
-# Spec writers register the hook itself at createRuntime, once.
+# Spec writers register the hook itself at createRuntime and poststop, once.
 run "$FIX/runc-spec.json" precreate
 self_entry=$(jq -cn --arg p "$(readlink -f "$BIN")" --arg c "$OCI_AGENT_HOOK_CONFIG" \
     '{path: $p, args: ["oci-agent-hook", "--config", $c, "createRuntime"], env: []}')
 check "precreate registers the hook at createRuntime" [ "$(jq -c '.hooks.createRuntime' <<< "$out")" = "[$self_entry]" ]
+check "precreate registers the hook at poststop" \
+    [ "$(jq -c '.hooks.poststop' <<< "$out")" = "[$(jq -c '.args[-1] = "poststop"' <<< "$self_entry")]" ]
 run "$FIX/podman-precreate.json" precreate
 check "precreate keeps podman's hooks.d createRuntime entry, adds none" \
     [ "$(jq -c '.hooks.createRuntime' <<< "$out")" = "$(jq -c '.hooks.createRuntime' "$FIX/podman-precreate.json")" ]
@@ -324,6 +326,26 @@ if [ "$(id -u)" -eq 0 ]; then
     run /dev/null check-config "$WORK/nobody.json"
     check "policy owned by uid 65534: refused" has "$err" "load policy: $WORK/nobody.json: owned by uid 65534, not by root"
 fi
+
+# Records (tests/e2e/test_records.sh starts real containers): ps reads
+# them, poststop removes one and never fails a removal.
+run /dev/null ps --state-dir "$WORK/no-state"
+check "ps, no state dir yet: exit 0" [ "$rc" -eq 0 ]
+check "ps, no state dir yet: the header only" [ "$out" = "$(printf 'ID  PID  BUNDLE  TMP_SIZE  AGE')" ]
+run /dev/null ps --state-dir "$WORK/no-state" --format json
+check "ps --format json, no state dir yet: []" [ "$out" = "[]" ]
+echo '{"state_dir": "relative/dir"}' > "$WORK/bad-state-dir.json"
+run /dev/null --config "$WORK/bad-state-dir.json" ps
+check "ps, policy state_dir relative: exit 1, named" [ "$rc" -eq 1 ] && has "$err" "state_dir: \"relative/dir\" must be an absolute path"
+echo 'not json' > "$WORK/not-a-state"
+run "$WORK/not-a-state" poststop
+check "poststop, unusable state: exit 0 all the same" [ "$rc" -eq 0 ]
+check "poststop, unusable state: one line" one_line "$err"
+check "poststop, unusable state: says the removal goes on" has "$err" "(the container's removal goes on)"
+echo '{"state_dir": "'"$WORK/state"'"}' > "$WORK/state-policy.json"
+echo '{"ociVersion": "1.0.2", "id": "c1", "status": "stopped", "bundle": "/b"}' > "$WORK/poststop-state.json"
+run "$WORK/poststop-state.json" --config "$WORK/state-policy.json" poststop
+check "poststop, no record (runc's state: no pid): exit 0, silent" [ "$rc" -eq 0 ] && [ -z "$err$out" ]
 
 # Usage and version.
 run /dev/null --version

@@ -87,7 +87,7 @@ cycle() {  # cycle NAME DIR COMPARE ARGS...  (COMPARE: bytes|toml|json|gone)
 for e in podman crio; do
     mkdir -p "$WORK/$e.d"
     run install --engine "$e" --config-dir "$WORK/$e.d"
-    check "$e: hooks.d files created" test -f "$WORK/$e.d/oci-agent-hook-precreate.json" -a -f "$WORK/$e.d/oci-agent-hook-createruntime.json"
+    check "$e: hooks.d files created" test -f "$WORK/$e.d/oci-agent-hook-precreate.json" -a -f "$WORK/$e.d/oci-agent-hook-createruntime.json" -a -f "$WORK/$e.d/oci-agent-hook-poststop.json"
     check "$e: hook.path is this binary" [ "$(jq -r .hook.path "$WORK/$e.d/oci-agent-hook-precreate.json")" = "$(readlink -f "$BIN")" ]
     check "$e: explicit policy passed on as --config" [ "$(jq -c .hook.args "$WORK/$e.d/oci-agent-hook-createruntime.json")" = "[\"oci-agent-hook\",\"--config\",\"$WORK/policy.json\",\"createRuntime\"]" ]
     check "$e: the rest is scripts/hooks.d's" [ "$(jq -c 'del(.hook.path, .hook.args)' "$WORK/$e.d/oci-agent-hook-precreate.json")" = "$(jq -c 'del(.hook.path, .hook.args)' "$HERE/../../scripts/hooks.d/oci-agent-hook-precreate.json")" ]

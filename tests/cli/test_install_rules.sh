@@ -23,6 +23,7 @@ expected=$(sort << EOF
 $bindir/oci-agent-hook f
 $bindir/oci-agent-runtime l
 $datadir/containers/oci/hooks.d/oci-agent-hook-createruntime.json f
+$datadir/containers/oci/hooks.d/oci-agent-hook-poststop.json f
 $datadir/containers/oci/hooks.d/oci-agent-hook-precreate.json f
 $docdir/README.md f
 $docdir/config.json.example f

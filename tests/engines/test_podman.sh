@@ -68,6 +68,8 @@ check "scripts/hooks.d/oci-agent-hook-precreate.json" \
     shipped_ok "$E2E_ROOT/scripts/hooks.d/oci-agent-hook-precreate.json" precreate
 check "scripts/hooks.d/oci-agent-hook-createruntime.json" \
     shipped_ok "$E2E_ROOT/scripts/hooks.d/oci-agent-hook-createruntime.json" createRuntime
+check "scripts/hooks.d/oci-agent-hook-poststop.json" \
+    shipped_ok "$E2E_ROOT/scripts/hooks.d/oci-agent-hook-poststop.json" poststop
 
 # ---- what install wrote --------------------------------------------------------
 

@@ -115,6 +115,7 @@ expected_files=$(sort << 'EOF'
 -rwxr-xr-x root/root ./usr/bin/oci-agent-hook
 lrwxrwxrwx root/root ./usr/bin/oci-agent-runtime -> oci-agent-hook
 -rw-r--r-- root/root ./usr/share/containers/oci/hooks.d/oci-agent-hook-createruntime.json
+-rw-r--r-- root/root ./usr/share/containers/oci/hooks.d/oci-agent-hook-poststop.json
 -rw-r--r-- root/root ./usr/share/containers/oci/hooks.d/oci-agent-hook-precreate.json
 -rw-r--r-- root/root ./usr/share/doc/oci-agent-hook/README.md
 -rw-r--r-- root/root ./usr/share/doc/oci-agent-hook/config.json.example
@@ -179,7 +180,8 @@ rc=$?
 check "dpkg -r exits 0" [ "$rc" -eq 0 ]
 check "dpkg -r: binaries gone" absent /usr/bin/oci-agent-hook /usr/bin/oci-agent-runtime
 check "dpkg -r: hooks.d entries gone" \
-    absent /usr/share/containers/oci/hooks.d/oci-agent-hook-precreate.json /usr/share/containers/oci/hooks.d/oci-agent-hook-createruntime.json
+    absent /usr/share/containers/oci/hooks.d/oci-agent-hook-precreate.json /usr/share/containers/oci/hooks.d/oci-agent-hook-createruntime.json \
+    /usr/share/containers/oci/hooks.d/oci-agent-hook-poststop.json
 check "dpkg -r: the conffile stays" cmp -s /etc/oci-agent-hook/config.json "$E2E_ROOT/config.json.example"
 check "dpkg -s: deinstall ok config-files" [ "$(dpkg-query -W -f '${Status}' oci-agent-hook)" = "deinstall ok config-files" ]
 

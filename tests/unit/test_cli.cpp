@@ -44,3 +44,27 @@ TEST_CASE("usage errors, help and version end the run") {
     CHECK(r.exit_code == 0);
     CHECK(r.output.find(kVersion) != std::string::npos);
 }
+
+TEST_CASE("poststop and ps") {
+    auto r = parse_cli({"oci-agent-hook", "--config", "/p.json", "poststop"});
+    CHECK(r.exit_code == -1);
+    CHECK(r.options.command == Command::Poststop);
+    CHECK(r.options.config_path == "/p.json");
+
+    r = parse_cli({"oci-agent-hook", "ps"});
+    CHECK(r.exit_code == -1);
+    CHECK(r.options.command == Command::Ps);
+    CHECK(r.options.format == "text");
+    CHECK_FALSE(r.options.state_dir);
+
+    r = parse_cli({"oci-agent-hook", "ps", "--state-dir", "/srv/state", "--format", "json"});
+    CHECK(r.exit_code == -1);
+    CHECK(r.options.state_dir == "/srv/state");
+    CHECK(r.options.format == "json");
+
+    r = parse_cli({"oci-agent-hook", "ps", "--format", "yaml"});
+    CHECK(r.exit_code == 2);
+    r = parse_cli({"oci-agent-hook", "ps", "--state-dir", "relative"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.error == "oci-agent-hook: ps: --state-dir must be absolute\n");
+}

@@ -203,7 +203,8 @@ TEST_CASE("containerd: a drop-in only where imports match and the main file has 
 TEST_CASE("hooks.d: content from the embedded templates; create, identical, conflict, remove") {
     Target t = target();
     auto files = hooks_d_files(t);
-    REQUIRE(files.size() == 2);
+    REQUIRE(files.size() == 3);
+    CHECK(files[2].name == "oci-agent-hook-poststop.json");
     for (const auto& f : files) {
         Json doc = Json::parse(f.content);
         CHECK(doc["hook"]["path"] == "/usr/bin/oci-agent-hook");
@@ -212,6 +213,9 @@ TEST_CASE("hooks.d: content from the embedded templates; create, identical, conf
     t.policy_path = "/etc/p.json";
     Json with_policy = Json::parse(hooks_d_files(t)[1].content);
     CHECK(with_policy["hook"]["args"] == Json::parse(R"(["oci-agent-hook","--config","/etc/p.json","createRuntime"])"));
+    Json poststop = Json::parse(hooks_d_files(t)[2].content);
+    CHECK(poststop["hook"]["args"] == Json::parse(R"(["oci-agent-hook","--config","/etc/p.json","poststop"])"));
+    CHECK(poststop["stages"] == Json::parse(R"(["poststop"])"));
     const std::string& content = files[0].content;
     CHECK(hooks_d_install(std::nullopt, "h", content).action == A::Create);
     CHECK(hooks_d_install(content, "h", content).action == A::None);
@@ -232,11 +236,23 @@ TEST_CASE("crio: a hooks.d directory other than CRI-O's default needs crio.conf'
     CHECK_FALSE(crio_hooks_dir_note("/usr/share/containers/oci/hooks.d/"));
 }
 
-TEST_CASE("bundle: the createRuntime entry added once and removed exactly") {
-    HookEntry e = self_hook_entry("/usr/bin/oci-agent-hook", std::nullopt, std::nullopt);
-    const std::string spec = R"({"ociVersion":"1.0.2","hooks":{"prestart":[{"path":"/x"}]}})";
+TEST_CASE("bundle: the createRuntime and poststop entries added once and removed exactly") {
+    auto e = self_hook_entries("/usr/bin/oci-agent-hook", std::nullopt, std::nullopt);
+    const std::string spec = R"({"ociVersion":"1.0.2","hooks":{"prestart":[{"path":"/x"}],"poststop":[{"path":"/y"}]}})";
     FileChange c = bundle_install(spec, "config.json", e);
     REQUIRE(c.action == A::Update);
+    REQUIRE(c.diff.size() == 2);
+    CHECK(c.diff[0].rfind("+ hooks.createRuntime[] = ", 0) == 0);
+    CHECK(c.diff[1].rfind("+ hooks.poststop[] = ", 0) == 0);
+    Json installed = Json::parse(c.content);
+    CHECK(installed["hooks"]["poststop"].size() == 2);  // after the one there
+    CHECK(installed["hooks"]["poststop"][1]["args"] == Json{"oci-agent-hook", "poststop"});
+    // Half installed (an older install: createRuntime only): poststop is added.
+    Json half = Json::parse(spec);
+    half["hooks"]["createRuntime"] = Json::array({e[0].to_json()});
+    FileChange rest = bundle_install(half.dump(), "c", e);
+    REQUIRE(rest.diff.size() == 1);
+    CHECK(rest.diff[0].rfind("+ hooks.poststop[] = ", 0) == 0);
     CHECK(bundle_install(c.content, "config.json", e).action == A::None);
     FileChange u = bundle_uninstall(c.content, "config.json", e);
     CHECK(Json::parse(u.content) == Json::parse(spec));

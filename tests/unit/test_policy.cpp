@@ -494,3 +494,25 @@ TEST_CASE("seccomp.deny_mount") {
     CHECK_THROWS_WITH_AS(parse_policy(oci::Json::parse(R"({"seccomp":{"deny_mount":"yes"}})"), "p.json", ww),
                          doctest::Contains("seccomp.deny_mount: expected boolean, got string"), PolicyError);
 }
+
+TEST_CASE("state_dir: absolute, normalized, no \"..\"; the policy's source is kept") {
+    Warnings w;
+    Policy def = parse_policy(oci::Json::object(), "p.json", w);
+    CHECK(def.state_dir == "/run/oci-agent-hook");
+    CHECK(def.source == "p.json");
+    CHECK(Policy{}.source == "built-in defaults");
+    Policy set = parse_policy(oci::Json::parse(R"({"state_dir":"/var/lib/oah//state/"})"), "p.json", w);
+    CHECK(w.empty());
+    CHECK(set.state_dir == "/var/lib/oah/state");
+    CHECK(policy_to_json(set)["state_dir"] == "/var/lib/oah/state");
+    CHECK(parse_policy(policy_to_json(set), "again", w).state_dir == "/var/lib/oah/state");
+    for (const char* bad : {R"({"state_dir":"run/x"})", R"({"state_dir":"/run/../etc"})", R"({"state_dir":"/"})",
+                            R"({"state_dir":""})"}) {
+        Warnings ww;
+        CHECK_THROWS_WITH_AS(parse_policy(oci::Json::parse(bad), "p.json", ww),
+                             doctest::Contains("state_dir: \""), PolicyError);
+    }
+    Warnings ww;
+    CHECK_THROWS_WITH_AS(parse_policy(oci::Json::parse(R"({"state_dir":7})"), "p.json", ww),
+                         doctest::Contains("state_dir: expected string, got number"), PolicyError);
+}

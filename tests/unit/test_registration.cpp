@@ -83,3 +83,27 @@ TEST_CASE("runtime_log_line: what runc writes to its --log") {
     CHECK(line == Json::parse(R"({"level":"error","msg":"oci-agent-runtime: create: x: \"y\"","time":"2026-11-30T07:00:00Z"})"));
     CHECK(runtime_log_line("text", "a \"b\"", "T") == "time=\"T\" level=error msg=\"a \\\"b\\\"\"\n");
 }
+
+TEST_CASE("self_hook_entries: createRuntime, then poststop with the same policy and no size") {
+    auto entries = self_hook_entries("/opt/oah", std::string("/etc/p.json"), std::string("1g"));
+    REQUIRE(entries.size() == 2);
+    CHECK(entries[0].args == std::vector<std::string>{"oci-agent-hook", "--config", "/etc/p.json", "createRuntime"});
+    CHECK(entries[1].args == std::vector<std::string>{"oci-agent-hook", "--config", "/etc/p.json", "poststop"});
+    CHECK(entries[1].env.empty());
+    CHECK(entry_stage(entries[1]) == "poststop");
+
+    bool changed = false;
+    Json once = register_hooks(Json::parse(R"({"hooks":{"poststop":[{"path":"/x"}]}})"), entries, &changed);
+    CHECK(changed);
+    CHECK(once["hooks"]["createRuntime"].size() == 1);
+    REQUIRE(once["hooks"]["poststop"].size() == 2);
+    CHECK(once["hooks"]["poststop"][1] == entries[1].to_json());
+    Json twice = register_hooks(once, entries, &changed);
+    CHECK_FALSE(changed);
+    CHECK(twice == once);
+    // A createRuntime entry does not count as the poststop one, nor the reverse.
+    CHECK_FALSE(registered(Json::parse(R"({"hooks":{"createRuntime":[{"path":"/opt/oah","args":["oah","createRuntime"]}]}})"),
+                           entries[1]));
+    CHECK(registered(Json::parse(R"({"hooks":{"poststop":[{"path":"/usr/bin/oci-agent-hook","args":["oci-agent-hook","poststop"]}]}})"),
+                     entries[1]));
+}
