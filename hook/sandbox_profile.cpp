@@ -36,8 +36,8 @@ constexpr SandboxRule kHook[] = {
     // Mounting: the new mount API, and mount(2) where it is missing.
     {"fsopen"}, {"fsconfig"}, {"fsmount"}, {"move_mount"}, {"open_tree"}, {"mount_setattr"},
     {"mount"}, {"umount2"},
-    // Creating the home, fixing owners and modes.
-    {"mkdirat"}, {"fchownat"}, {"fchown"}, {"fchmodat"}, {"fchmod"},
+    // Creating the home (and the records' state_dir), fixing owners and modes.
+    {"mkdirat"}, {"mkdir"}, {"fchownat"}, {"fchown"}, {"fchmodat"}, {"fchmod"},
     // The atomic config.json write: an unnamed temp file locked while it
     // lives, fsync, a hidden name, rename; stale temp files of dead writers
     // listed and removed.

@@ -68,6 +68,10 @@ tz_never_opened() {
 
 # ---- hook mode (createRuntime), under strace and the hostile environment -----
 b=$(probe_bundle sandbox --user 1000:1000 --hook "$HOOK" -- "/probe /tmp")
+# A state_dir that does not exist yet: the record's directory is made under
+# the filter too.
+state_dir=$E2E_WORK/records
+hook_use_policy "$b" "$(write_policy sandbox-policy "{\"state_dir\": \"$state_dir\"}")"
 env_json=$(printf '%s\n' "${hostile_env[@]}" | jq -R . | jq -s .)
 # In ENOSYS mode the entry becomes enosys_exec's first (the runtime does it
 # just before the start), and strace goes in front of whatever is there.
@@ -84,6 +88,8 @@ check "sandboxed hook: no_new_privs, then the seccomp filter, both answered 0" n
 check "sandboxed hook: the worker is forked after the filter (it inherits it)" after_the_filter '^[0-9]+ +(clone|clone3|fork|vfork)\('
 check "sandboxed hook: the first mount is made after the filter" after_the_filter '^[0-9]+ +(fsmount|mount|move_mount)\('
 check "sandboxed hook: config.json is replaced after the filter" after_the_filter '^[0-9]+ +rename(at2?)?\(.*config\.json'
+check "sandboxed hook: the record is written after the filter, its directory made" after_the_filter "^[0-9]+ +mkdir(at)?\\(.*$state_dir\""
+check "sandboxed hook: the record is there" compgen -G "$state_dir/oah-*.json"
 check "sandboxed hook: no call after the filter was refused (EPERM) or killed" nothing_refused
 check "sandboxed hook: the hook never opened the TZ its entry's environment named" tz_never_opened
 
