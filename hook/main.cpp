@@ -45,11 +45,12 @@ int main(int argc, char** argv) {
     Environment environment{env("OCI_AGENT_HOOK_CONFIG"), env("AGENT_TMP_SIZE"), env("OCI_AGENT_RUNTIME"), self_path()};
 
     // The runtime wrapper: the same binary called as oci-agent-runtime takes
-    // runc's command line, not ours.
+    // runc's command line, not ours. It keeps its environment (runc needs
+    // it) and is never sandboxed (see hook/sandbox.hpp): it execs runc.
     if (!args.empty() && base_name(args[0]) == "oci-agent-runtime") {
         RuntimeCall call = parse_runtime_call({args.begin() + 1, args.end()});
         Log log(std::cerr, call.command.empty() ? "runtime" : call.command, true, "oci-agent-runtime");
-        Context ctx{Options{}, environment, std::cin, std::cout, std::cerr, log};
+        Context ctx{Options{}, environment, std::cout, std::cerr, log};
         try {
             return run_runtime_wrapper(ctx, args);
         } catch (const std::exception& e) {
@@ -69,17 +70,23 @@ int main(int argc, char** argv) {
     const bool hook = is_hook_stage(options.command);
     // podman hides a precreate hook's stderr, runc-less callers a hook's: syslog keeps a trace.
     Log log(std::cerr, command_name(options.command), hook || options.command == Command::Precreate);
-    if (hook) {
-        // Inherit nothing from the runtime or the container: no environment,
-        // no working directory inside the rootfs.
+    if (hook || options.command == Command::Precreate) {
+        // Inherit no environment from the runtime (a hook entry without
+        // "env" gets the runtime's, and an engine may pass the container's
+        // on): the values the hook reads are in `environment` already, and
+        // nothing later calls getenv. glibc still would (TZ for syslog's
+        // timestamps, say), and a child would inherit the rest.
         ::clearenv();
+    }
+    if (hook) {
+        // No working directory inside the rootfs.
         ::umask(022);  // directories the hook creates get exactly 0755
         if (::chdir("/") != 0) {
             log.error(sys_error("chdir", "/", errno).line());
             return options.command == Command::Poststop ? 0 : 1;  // see run_poststop
         }
     }
-    Context ctx{options, environment, std::cin, std::cout, std::cerr, log};
+    Context ctx{options, environment, std::cout, std::cerr, log};
     try {
         switch (options.command) {
             case Command::Precreate: return run_precreate(ctx);

@@ -29,17 +29,6 @@ HookError too_large(const std::string& name, std::size_t limit) {
 
 }  // namespace
 
-std::string read_bounded(std::istream& in, const std::string& name, std::size_t limit) {
-    std::string text;
-    char buf[65536];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        text.append(buf, static_cast<std::size_t>(in.gcount()));
-        if (text.size() > limit) throw too_large(name, limit);
-    }
-    if (in.bad()) throw HookError("read", name, "read error");
-    return text;
-}
-
 std::string read_fd_bounded(int fd, const std::string& name, std::size_t limit,
                             std::chrono::milliseconds deadline) {
     std::string text;

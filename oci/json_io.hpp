@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <istream>
 #include <string>
 
 #include "json.hpp"
@@ -15,12 +14,10 @@ namespace oci {
 // config.json and state documents larger than this are refused.
 inline constexpr std::size_t kMaxDocumentBytes = std::size_t{64} << 20;
 
-// Reads all of `in` (named `name` in errors); refuses more than `limit` bytes.
-std::string read_bounded(std::istream& in, const std::string& name,
-                         std::size_t limit = kMaxDocumentBytes);
-// Reads the descriptor `fd` (named `name` in errors) to end of file, as
-// read_bounded, but gives up after `deadline`: a pipe whose writer never
-// closes it (a hung runtime, a test harness) ends with an error, not a hang.
+// Reads the descriptor `fd` (named `name` in errors) to end of file;
+// refuses more than `limit` bytes, and gives up after `deadline`: a pipe
+// whose writer never closes it (a hung runtime, a test harness) ends with
+// an error, not a hang.
 std::string read_fd_bounded(int fd, const std::string& name, std::size_t limit,
                             std::chrono::milliseconds deadline);
 // Reads the regular file `path` (a symlink is followed; what counts is the

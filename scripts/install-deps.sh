@@ -15,7 +15,7 @@ PACKAGES=(
     # runtimes, llvm-symbolizer for the reports' file:line
     clang-14 libclang-rt-14-dev llvm-14
     # the end-to-end tests: runtimes, the sample image, the tools the scripts use
-    runc crun busybox-static jq util-linux
+    runc crun busybox-static jq util-linux strace
     # the engines of the engine tests, and what they build images and talk CRI with
     podman conmon containerd docker.io umoci
     # (grpc_tools brings its own protoc)

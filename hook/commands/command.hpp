@@ -1,8 +1,9 @@
 #pragma once
 // What every command receives: parsed options, the environment values the
 // hook reads (captured once in main, before hook mode clears the
-// environment), and the streams to use. Commands return the exit code and
-// throw HookError for failures.
+// environment), and the streams to write. Input comes from the descriptor
+// STDIN_FILENO, read with a deadline (an istream cannot wait with one).
+// Commands return the exit code and throw HookError for failures.
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -30,7 +31,6 @@ struct Environment {
 struct Context {
     Options options;
     Environment env;
-    std::istream& in;
     std::ostream& out;
     std::ostream& err;
     const Log& log;

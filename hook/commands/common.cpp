@@ -15,7 +15,7 @@ constexpr std::chrono::milliseconds kStateDeadline{5000};
 }  // namespace
 
 oci::State read_hook_state(bool pid_required) {
-    // From the descriptor, not ctx.in: an istream cannot wait with a deadline.
+    // From the descriptor: an istream cannot wait with a deadline.
     return oci::parse_state(
         oci::parse_object(oci::read_fd_bounded(STDIN_FILENO, kStateName, kMaxStateBytes, kStateDeadline), kStateName),
         kStateName, pid_required);

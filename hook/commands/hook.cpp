@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <ctime>
-#include <istream>
 #include <memory>
 
 #include "../../oci/config.hpp"
@@ -14,6 +13,7 @@
 #include "../in_container.hpp"
 #include "../live_plan.hpp"
 #include "../records.hpp"
+#include "../sandbox.hpp"
 #include "../sys_linux.hpp"
 #include "command.hpp"
 
@@ -75,6 +75,10 @@ int run_hook(const Context& ctx) {
     refuse_if_precreate_refused(mounts_made, config_path);
 
     LivePlan live = plan_live(state.pid, state.bundle, mounts_made, r.plan);
+    // Every input is read and checked (plan_live is pure): from here on the
+    // hook, and the worker it forks to pin and enter the container, can
+    // make only the calls the rest of the run needs.
+    enter_sandbox(SandboxProfile::Hook);
     // The worker gets what is left of the hook's deadline.
     const auto worker_deadline = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, worker_deadline);

@@ -6,22 +6,28 @@
 // say), precreate hands the spec on unchanged but for its own createRuntime
 // entry and its error line (kRefusedAnnotation), and that stage, whose
 // message runc prints, fails closed with the reason.
-#include <istream>
+#include <unistd.h>
+
+#include <chrono>
 #include <ostream>
 
 #include "../../oci/config.hpp"
 #include "../../oci/json_io.hpp"
+#include "../sandbox.hpp"
 #include "command.hpp"
 
 namespace agenthook {
 
 namespace {
 constexpr const char* kHookStderrAnnotation = "run.oci.hooks.stderr";
+// podman and CRI-O write the spec into the pipe and close it at once; a
+// pipe still open after this is a broken caller, not a slow one.
+constexpr std::chrono::milliseconds kSpecDeadline{10000};
 }
 
 int run_precreate(const Context& ctx) {
     const std::string name = "config.json (stdin)";
-    const std::string text = oci::read_bounded(ctx.in, name);
+    const std::string text = oci::read_fd_bounded(STDIN_FILENO, name, oci::kMaxDocumentBytes, kSpecDeadline);
     oci::Json out;
     try {
         Policy policy = load_effective_policy(ctx);
@@ -40,6 +46,8 @@ int run_precreate(const Context& ctx) {
         annotations[kRefusedAnnotation] = e.line();
         out = register_hooks(std::move(config), self_hooks(ctx));
     }
+    // Planned: what is left is writing stdout (and syslog on an error).
+    enter_sandbox(SandboxProfile::Precreate);
     ctx.out << oci::dump(out);
     ctx.out.flush();
     if (!ctx.out) throw HookError("write", "stdout", "write failed");

@@ -11,8 +11,9 @@
 #    naming config.json and "No space left on device", exit 1, the original
 #    intact, no temporary file (root only: it mounts a tmpfs);
 #  - hook mode: a state on stdin that never ends (the pipe held open) ends
-#    with one line within the state deadline (5 s), not when the runtime's
-#    hooks[].timeout (if any) kills the hook; a state pid that never runs
+#    with one line within the state deadline (5 s; precreate's spec: 10 s),
+#    not when the runtime's hooks[].timeout (if any) kills the hook; a
+#    state pid that never runs
 #    (SIGSTOP) does not hold the hook up (root only).
 #
 # Usage: test_faults.sh PATH-TO-oci-agent-hook
@@ -173,28 +174,35 @@ else
     check "a full 256 KiB tmpfs" false
 fi
 
-# ---- hook mode: a state that never ends -----------------------------------------------
+# ---- hook mode and precreate: stdin that never ends ----------------------------------
 # A FIFO held open for writing by a sleeper, which never closes it: the
-# hook's stdin never reaches end of file. STATE is written first.
-state_never_ends() {
-    local label=$1 state=$2 fifo=$WORK/state.fifo t0 rc holder
+# command's stdin never reaches end of file. INPUT is written first.
+# stdin_never_ends LABEL INPUT SECONDS MESSAGE COMMAND-ARGS...
+stdin_never_ends() {
+    local label=$1 input=$2 limit=$3 message=$4 fifo=$WORK/stdin.fifo t0 rc holder
+    shift 4
     rm -f "$fifo"; mkfifo "$fifo"
-    { printf '%s' "$state"; exec sleep 60; } > "$fifo" &
+    { printf '%s' "$input"; exec sleep 60; } > "$fifo" &
     holder=$!
     holders+=("$holder")
     t0=$(now_us)
-    err=$(timeout -k 1 20 "$HOOK" --config "$OCI_AGENT_HOOK_CONFIG" createRuntime < "$fifo" 2>&1); rc=$?
+    err=$(timeout -k 1 20 "$HOOK" --config "$OCI_AGENT_HOOK_CONFIG" "$@" < "$fifo" 2>&1); rc=$?
     local ms=$((($(now_us) - t0) / 1000))
     kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
     check "$label: exit 1 (not killed by the test's 20 s timeout)" [ "$rc" -eq 1 ]
-    check "$label: within 4.5 to 7 s (the 5 s deadline)" [ "$ms" -ge 4500 -a "$ms" -le 7000 ]
+    check "$label: within $((limit * 9 / 10)) to $((limit + 2)) s (the $limit s deadline)" \
+        [ "$ms" -ge $((limit * 900)) -a "$ms" -le $((limit * 1000 + 2000)) ]
     check "$label: one line" one_line "$err"
-    check "$label: names the state and the deadline" has "$err" "oci-agent-hook: createRuntime: read: state (stdin): no end of input within 5000 ms"
+    check "$label: names the input and the deadline" has "$err" "$message"
     echo "     $label: ${ms} ms: $err"
 }
-state_never_ends "state: stdin that never closes (nothing written)" ""
-state_never_ends "state: stdin that never closes (a whole state written)" \
-    "{\"ociVersion\": \"1.0.2\", \"id\": \"x\", \"status\": \"creating\", \"pid\": $$, \"bundle\": \"$WORK\"}"
+state_message="oci-agent-hook: createRuntime: read: state (stdin): no end of input within 5000 ms"
+stdin_never_ends "state: stdin that never closes (nothing written)" "" 5 "$state_message" createRuntime
+stdin_never_ends "state: stdin that never closes (a whole state written)" \
+    "{\"ociVersion\": \"1.0.2\", \"id\": \"x\", \"status\": \"creating\", \"pid\": $$, \"bundle\": \"$WORK\"}" \
+    5 "$state_message" createRuntime
+stdin_never_ends "precreate: a spec on stdin that never closes" "$(cat "$FIX/runc-spec.json")" 10 \
+    "oci-agent-hook: precreate: read: config.json (stdin): no end of input within 10000 ms" precreate
 
 # ---- hook mode: a container process that never answers --------------------------------
 # The state's pid is a process stopped with SIGSTOP, in a mount namespace of

@@ -110,7 +110,8 @@ e2e_hook() {
 # enosys_exec, and an entry a test made through enosys_exec itself gets the
 # --log; a second call changes nothing (and writes nothing). Sets
 # e2e_filtered_now: how many entries log a filtered start when the
-# container starts (poststop entries run at delete, and are not counted).
+# container starts, enosys_exec first or behind a tracer (poststop entries
+# run at delete, and are not counted).
 e2e_hook_via() {
     local config=$1/config.json p paths=()
     e2e_filtered_now=0
@@ -133,7 +134,7 @@ e2e_hook_via() {
     fi
     if [ -s "$config.via" ]; then mv "$config.via" "$config"; else rm -f "$config.via"; fi
     e2e_filtered_now=$(jq --arg e "$ENOSYS_EXEC" --arg log "$E2E_ENOSYS_LOG" '
-        [(.hooks // {}) | del(.poststop)[][] | select(.path == $e and .args[1:3] == ["--log", $log])] | length' "$config")
+        [(.hooks // {}) | del(.poststop)[][] | select((.path == $e and .args[1:3] == ["--log", $log]) or ((.args // []) | index([$e, "--log", $log]) != null))] | length' "$config")
 }
 
 # Filtered starts of every stage but poststop: the runtime runs poststop

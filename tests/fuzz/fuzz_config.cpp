@@ -46,11 +46,10 @@ bool has_mount(const oci::Json& config, const oci::Json& mount) {
 }
 
 void check(const oci::Json& config, const Setup& setup, Registration registration) {
-    std::istringstream in;
     std::ostringstream out, err;
     Log log(err, "fuzz", false);
     Environment env{std::nullopt, setup.env_tmp_size, std::nullopt, "/usr/bin/oci-agent-hook"};
-    Context ctx{Options{}, env, in, out, err, log};
+    Context ctx{Options{}, env, out, err, log};
 
     Rewrite first;
     try {

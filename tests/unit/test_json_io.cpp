@@ -33,13 +33,6 @@ TEST_CASE("parse_object reports the byte offset and refuses non-objects") {
     }
 }
 
-TEST_CASE("read_bounded refuses more than the limit") {
-    std::istringstream small("12345");
-    CHECK(read_bounded(small, "in", 5) == "12345");
-    std::istringstream big("123456");
-    CHECK_THROWS_WITH_AS(read_bounded(big, "in", 5), "read: in: larger than the 0 MiB limit", HookError);
-}
-
 TEST_CASE("dump indents by 2 unless the indentation would pass kMaxIndentationBytes, then writes compact") {
     const Json small = Json::parse(R"({"a":[1,{"b":[],"c":{}},[[2]]],"d":{"e":"f"},"g":[]})");
     CHECK(dump(small) == small.dump(2) + "\n");
