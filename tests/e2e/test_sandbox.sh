@@ -36,23 +36,21 @@ first_line() { grep -nE -m1 -- "$2" "$1" | cut -d: -f1 | grep . || echo 0; }
 
 show_trace() { printf '     strace: %s\n' "$(grep -E "$1" "$trace" | head -n 5)"; }
 
-no_new_privs_then_filter() {
-    local nnp filter
-    nnp=$(first_line "$trace" 'prctl\(PR_SET_NO_NEW_PRIVS, 1.*= 0$')
-    filter=$(first_line "$trace" 'seccomp\(SECCOMP_SET_MODE_FILTER,.*= 0$')
-    [ "$nnp" -gt 0 ] && [ "$filter" -gt "$nnp" ] && return 0
-    show_trace 'PR_SET_NO_NEW_PRIVS|seccomp\('
+filter_loaded='seccomp\(SECCOMP_SET_MODE_FILTER,.*= 0$'
+# in_order ERE1 ERE2: the trace has a line matching each, the first ERE1
+# line before the first ERE2 line.
+in_order() {
+    local first second
+    first=$(first_line "$trace" "$1")
+    second=$(first_line "$trace" "$2")
+    [ "$first" -gt 0 ] && [ "$second" -gt "$first" ] && return 0
+    echo "     the first $1 line is line $first of the trace, the first $2 line $second"
+    show_trace "$1|$2"
     return 1
 }
+no_new_privs_then_filter() { in_order 'prctl\(PR_SET_NO_NEW_PRIVS, 1.*= 0$' "$filter_loaded"; }
 # $1: ERE of the call that must come after the filter (and must be there).
-after_the_filter() {
-    local filter call
-    filter=$(first_line "$trace" 'seccomp\(SECCOMP_SET_MODE_FILTER,.*= 0$')
-    call=$(first_line "$trace" "$1")
-    [ "$filter" -gt 0 ] && [ "$call" -gt "$filter" ] && return 0
-    echo "     the filter is line $filter of the trace, the first $1 line $call"
-    return 1
-}
+after_the_filter() { in_order "$filter_loaded" "$1"; }
 nothing_refused() {
     local refused
     refused=$(after_filter "$trace" | grep -E '= -1 EPERM|SIGSYS' | head -n 5)
