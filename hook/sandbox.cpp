@@ -13,19 +13,6 @@
 
 #include "error.hpp"
 
-// An AddressSanitizer build (scripts/sanitize.sh) checks for leaks at exit
-// by ptrace()ing its own threads, which the filter refuses.
-#if defined(__SANITIZE_ADDRESS__)
-#define AGENTHOOK_LEAK_CHECK 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AGENTHOOK_LEAK_CHECK 1
-#endif
-#endif
-#ifdef AGENTHOOK_LEAK_CHECK
-#include <sanitizer/lsan_interface.h>
-#endif
-
 namespace agenthook {
 
 namespace {
@@ -85,12 +72,16 @@ void add_rule(scmp_filter_ctx ctx, const SandboxRule& rule) {
 }  // namespace
 
 void enter_sandbox(SandboxProfile profile) {
-#ifdef AGENTHOOK_LEAK_CHECK
-    // So the leak check runs here, once, before the filter: what the run
-    // allocates after this point is not checked for leaks in that build.
-    __lsan_do_leak_check();
-#endif
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw sys_error(kStep, "prctl PR_SET_NO_NEW_PRIVS", errno);
+#ifdef OCI_AGENT_HOOK_SANITIZED
+    // A sanitizer build (scripts/sanitize.sh, -DOCI_AGENT_HOOK_SANITIZE):
+    // the ASan and UBSan runtimes read /proc/self/exe, probe memory through
+    // a pipe and ptrace the process at exit, calls the filter refuses, so
+    // every report would turn into a false one. The filter itself is tested
+    // on the real build (sandbox_probe_*, tests/e2e/test_sandbox.sh).
+    (void)profile;
+    return;
+#endif
 
     // Anything not allowed fails with EPERM: the call's own error path names
     // the step, where a kill would leave only "signal SIGSYS".
