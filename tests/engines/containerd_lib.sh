@@ -198,26 +198,6 @@ engine_contract_checks() {
 
 # ---- a bundle's config.json, as the runtime got it ---------------------------
 
-# hook_entries_in CONFIG: the hook entries (any stage) that run oci-agent-hook
-# or oci-agent-runtime, compact JSON, one per line.
-hook_entries_in() {
-    jq -c '(.hooks // {}) | to_entries[] | .key as $s | .value[]
-           | select(.path | test("oci-agent-(hook|runtime)$")) | {stage: $s, path, args}' "$1"
-}
-
-# expect_createruntime_hook CONFIG: exactly one hook entry of ours, at
-# createRuntime, with an absolute path.
-expect_createruntime_hook() {
-    local got
-    got=$(hook_entries_in "$1")
-    if [ "$(grep -c . <<< "$got")" = 1 ] && [ "$(jq -r .stage <<< "$got")" = createRuntime ] &&
-        [[ $(jq -r .path <<< "$got") == /* ]]; then
-        return 0
-    fi
-    echo "     $1: want one oci-agent-hook entry at createRuntime, got: ${got:-none}"
-    return 1
-}
-
 expect_no_hook_entry() {  # expect_no_hook_entry CONFIG
     local got
     got=$(hook_entries_in "$1")

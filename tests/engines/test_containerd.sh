@@ -76,7 +76,7 @@ bundle=$E2E_WORK/state/io.containerd.runtime.v2.task/$NS/$id
 check "detached: the workload reports" wait_for_file_text "$log" PROBE-DONE 30
 check "detached: the shim's BinaryName is the wrapper" expect_binary_name "$bundle"
 check "detached: the spec's /tmp is the policy's noexec tmpfs (256m)" expect_spec_tmp "$bundle/config.json" 256m
-check "detached: the spec registers the hook once, at createRuntime" expect_createruntime_hook "$bundle/config.json"
+check "detached: the spec registers the hook once at createRuntime and once at poststop" expect_hook_registered "$bundle/config.json"
 out=$(cat "$log" 2> /dev/null)
 check "detached: /tmp is a noexec tmpfs of 262144k" expect_tmpfs /tmp noexec 262144
 check "detached: /tmp mode 1777" expect stat /tmp "directory 1777 0:0"

@@ -156,7 +156,7 @@ check "the container ran through the wrapper (the shim's BinaryName)" expect_bin
 check "the pod annotation reached the container's spec" \
     expect_jq "$bundle/config.json" '.annotations["oci-agent-hook/tmp-size"] == "64m"'
 check "the container's spec: /tmp is the annotation's noexec tmpfs (64m)" expect_spec_tmp "$bundle/config.json" 64m
-check "the container's spec registers the hook once, at createRuntime" expect_createruntime_hook "$bundle/config.json"
+check "the container's spec registers the hook once at createRuntime and once at poststop" expect_hook_registered "$bundle/config.json"
 
 check "the sandbox ran through the wrapper too (the shim's BinaryName)" expect_binary_name "$sandbox"
 check "the sandbox's spec says container-type sandbox" \

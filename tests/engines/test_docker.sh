@@ -119,17 +119,6 @@ expect_no_user_tmp() {  # no mount of 100m left in the spec
     echo "     $1/config.json still has the user's mount: $got"
     return 1
 }
-expect_createruntime_hook() {  # exactly one entry of ours, at createRuntime, absolute path
-    local got
-    got=$(jq -c '(.hooks // {}) | to_entries[] | .key as $s | .value[]
-                 | select(.path | test("oci-agent-(hook|runtime)$")) | {stage: $s, path}' "$1/config.json")
-    if [ "$(grep -c . <<< "$got")" = 1 ] && [ "$(jq -r .stage <<< "$got")" = createRuntime ] &&
-        [[ $(jq -r .path <<< "$got") == /* ]]; then
-        return 0
-    fi
-    echo "     $1/config.json: want one oci-agent-hook entry at createRuntime, got: ${got:-none}"
-    return 1
-}
 out=$(dk run -d --pull never --network none --runtime agent --user 1000:1000 --tmpfs /tmp:exec,size=100m \
     "$DOCKER_IMAGE" sleep 60 2>&1)
 rc=$?
@@ -139,7 +128,7 @@ if [ "$rc" = 0 ] && [ -f "$bundle/config.json" ]; then
     check "bundle config.json: one /tmp mount, the policy's" expect_spec_options "$bundle" /tmp "[$TMP_OPTS,\"size=256m\"]"
     check "bundle config.json: the user's 100m tmpfs is gone" expect_no_user_tmp "$bundle"
     check "bundle config.json: $NM recorded" expect_spec_options "$bundle" "$NM" "[$EXCLUDED_OPTS,\"size=1g\"]"
-    check "bundle config.json: the hook registered once at createRuntime" expect_createruntime_hook "$bundle"
+    check "bundle config.json: the hook registered once at createRuntime and once at poststop" expect_hook_registered "$bundle/config.json"
 else
     check "a detached container runs and its bundle is at $bundle" false
 fi
