@@ -134,7 +134,7 @@ e2e_hook_via() {
     fi
     if [ -s "$config.via" ]; then mv "$config.via" "$config"; else rm -f "$config.via"; fi
     e2e_filtered_now=$(jq --arg e "$ENOSYS_EXEC" --arg log "$E2E_ENOSYS_LOG" '
-        [(.hooks // {}) | del(.poststop)[][] | select((.path == $e and .args[1:3] == ["--log", $log]) or ((.args // []) | index([$e, "--log", $log]) != null))] | length' "$config")
+        [(.hooks // {}) | del(.poststop)[][] | select([.path] + (.args // [])[1:] | index([$e, "--log", $log]) != null)] | length' "$config")
 }
 
 # Filtered starts of every stage but poststop: the runtime runs poststop
