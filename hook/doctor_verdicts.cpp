@@ -47,7 +47,7 @@ unsigned usage_percent(uint64_t used, uint64_t total) {
     return static_cast<unsigned>((scaled + total - 1) / total);
 }
 
-std::vector<ProbeResult> judge(const Observations& obs, const Policy& policy) {
+std::vector<ProbeResult> judge(const Observations& obs, const Policy& policy, std::optional<uint64_t> applied_tmp_size) {
     std::vector<ProbeResult> out;
     if (!obs.error.empty()) {
         out.push_back(fail("observe", obs.error));
@@ -77,7 +77,12 @@ std::vector<ProbeResult> judge(const Observations& obs, const Policy& policy) {
         else if (t.size_bytes == 0) out.push_back(fail("tmp_size", "/tmp is an unbounded tmpfs", sizes));
         else if (t.size_bytes > page_rounded(policy.tmp_max_size, obs.page_size))
             out.push_back(fail("tmp_size", "/tmp is larger than tmp.max_size", sizes));
-        else
+        else if (applied_tmp_size) {
+            const uint64_t applied = page_rounded(*applied_tmp_size, obs.page_size);
+            const std::string recorded = sizes + ", applied by the hook " + std::to_string(applied);
+            out.push_back(check("tmp_size", t.size_bytes == applied,
+                                "/tmp is not the size the hook applied (remounted since?)", recorded));
+        } else
             out.push_back(pass("tmp_size", t.size_bytes == want ? sizes
                                                                 : sizes + "; differs from tmp.size: an override "
                                                                           "(AGENT_TMP_SIZE or the tmp-size annotation)?"));

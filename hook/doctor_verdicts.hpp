@@ -2,6 +2,7 @@
 // PURE: the doctor's probes, judged from what was observed in a running
 // container (hook/observations.hpp) against the policy. No syscalls here.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,12 @@ unsigned usage_percent(uint64_t used, uint64_t total);
 // exclude_<path>_exec_1777 per policy exclude path, agent_home_exists,
 // agent_home_owner, agent_home_writable, mount_lockdown. A container that
 // could not be observed at all gives one FAIL "observe".
-std::vector<ProbeResult> judge(const Observations& obs, const Policy& policy);
+// `applied_tmp_size` is the /tmp size hook mode's record says it applied
+// (doctor --id): then tmp_size holds /tmp to exactly that size, which an
+// override may have set, and a /tmp remounted since fails. Without it
+// (doctor --pid) any size within tmp.max_size passes.
+std::vector<ProbeResult> judge(const Observations& obs, const Policy& policy,
+                               std::optional<uint64_t> applied_tmp_size = std::nullopt);
 
 // 0 when every probe passes, 1 otherwise (a warning too: never silent).
 int doctor_exit_code(const std::vector<ProbeResult>& results);

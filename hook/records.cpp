@@ -189,11 +189,16 @@ int64_t age_of(const Record& r, std::time_t now) {
     return t ? static_cast<int64_t>(now - *t) : 0;
 }
 std::string tmp_size_of(const Record& r) {
-    for (const auto& m : r.mounts)
-        if (m.destination == "/tmp") return format_size(m.size_bytes);
-    return "-";
+    auto size = recorded_tmp_size(r);
+    return size ? format_size(*size) : "-";
 }
 }  // namespace
+
+std::optional<uint64_t> recorded_tmp_size(const Record& r) {
+    for (const auto& m : r.mounts)
+        if (m.destination == "/tmp") return m.size_bytes;
+    return std::nullopt;
+}
 
 std::string format_ps_text(const std::vector<Record>& records, std::time_t now) {
     std::vector<std::vector<std::string>> rows{{"ID", "PID", "BUNDLE", "TMP_SIZE", "AGE"}};

@@ -79,6 +79,9 @@ std::optional<uint64_t> parse_stat_start_time(const std::string& stat_line);
 // /proc/<pid>/stat start time now (nullopt: no such process) is the recorded one.
 bool record_is_live(const Record& r, const std::optional<uint64_t>& start_time_now);
 
+// PURE: the size of the /tmp tmpfs the record says was applied, if it has one.
+std::optional<uint64_t> recorded_tmp_size(const Record& r);
+
 // PURE: `ps` output. Text: a header, then one line per record (id, pid,
 // bundle, /tmp size, age), columns aligned. JSON: an array of the records
 // as stored, each with "age_seconds".

@@ -63,7 +63,9 @@ struct DoctorReport {
     Observations observations;
     std::vector<ProbeResult> results;
 };
-DoctorReport doctor_container(const std::string& label, int pid, const Policy& policy);
+// `applied_tmp_size`: the /tmp size in the container's record, when there is one.
+DoctorReport doctor_container(const std::string& label, int pid, const Policy& policy,
+                              std::optional<uint64_t> applied_tmp_size = std::nullopt);
 DfRow df_container(const std::string& label, int pid, const Policy& policy);
 
 // Shared steps of the commands that rewrite a config.json.

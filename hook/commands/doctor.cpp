@@ -12,23 +12,26 @@
 
 namespace agenthook {
 
-DoctorReport doctor_container(const std::string& label, int pid, const Policy& policy) {
+DoctorReport doctor_container(const std::string& label, int pid, const Policy& policy,
+                              std::optional<uint64_t> applied_tmp_size) {
     DoctorReport report;
     report.observations = observe_container(label, pid, policy, Depth::Full);
-    report.results = judge(report.observations, policy);
+    report.results = judge(report.observations, policy, applied_tmp_size);
     return report;
 }
 
 int run_doctor(const Context& ctx) {
     Policy policy = load_effective_policy(ctx);
     Target target = ctx.options.targets.at(0);
+    std::optional<uint64_t> applied_tmp_size;
     if (target.record_id) {
         std::optional<Record> record = find_record(state_dir_for(ctx), *target.record_id);
         if (!record)
             throw HookError("doctor", *target.record_id, "the container's process is gone (its record was pruned)");
         target.pid = record->pid;
+        applied_tmp_size = recorded_tmp_size(*record);
     }
-    DoctorReport report = doctor_container(target.label, target.pid, policy);
+    DoctorReport report = doctor_container(target.label, target.pid, policy, applied_tmp_size);
     if (ctx.options.format == "json") {
         ctx.out << doctor_json(report.observations, report.results).dump(2) << "\n";
     } else {

@@ -108,10 +108,23 @@ doctor "$a_pid" --format json
 check "A: --format json parses, one probe per line of text" \
     test "$(jq '.probes | length' <<< "$out")" -eq 12
 check "A: json names the pid" test "$(jq .pid <<< "$out")" -eq "$a_pid"
-by_pid=$(doctor "$a_pid"; grep -Ev '^(PASS|FAIL|WARN) tmp_usage' <<< "$out")
+by_pid=$(doctor "$a_pid"; grep -Ev '^(PASS|FAIL|WARN) tmp_(usage|size)' <<< "$out")
 out=$(e2e_hook --config "$policy" doctor --id "$a_id" 2>&1)
 check "A: doctor --id (the record's pid) probes what --pid does" \
-    test "$(grep -Ev '^(PASS|FAIL|WARN) tmp_usage' <<< "$out")" = "$by_pid"
+    test "$(grep -Ev '^(PASS|FAIL|WARN) tmp_(usage|size)' <<< "$out")" = "$by_pid"
+check "A: doctor --id: tmp_size against the size the record says was applied" \
+    has "$out" "PASS tmp_size (observed 16777216 bytes, policy tmp.size 16777216, tmp.max_size 4294967296, applied by the hook 16777216)"
+# /tmp remounted smaller behind the hook's back: within the policy's bounds
+# (--pid passes it), but not what the hook applied (--id fails it).
+# (-p: the container's mount(8) reads /proc/self/mounts, which its own procfs shows)
+remount_tmp() { nsenter -t "$a_pid" -m -p -- mount -o "remount,size=$1,noexec,nosuid,nodev" /tmp; }
+check "A: /tmp remounted at 8m from the host" remount_tmp 8m
+doctor "$a_pid"
+check "A: /tmp remounted at 8m: doctor --pid passes tmp_size (within tmp.max_size)" expect_verdict tmp_size PASS
+out=$(e2e_hook --config "$policy" doctor --id "$a_id" 2>&1)
+check "A: /tmp remounted at 8m: doctor --id fails tmp_size against the record" \
+    has "$out" "FAIL tmp_size: /tmp is not the size the hook applied (remounted since?) (observed 8388608 bytes"
+check "A: /tmp remounted back at 16m" remount_tmp 16m
 out=$(e2e_hook --config "$policy" doctor --id no-such-container 2>&1)
 check "A: doctor --id of a container without a record: one line naming it" \
     has_re "$out" "^oci-agent-hook: doctor: .*no-such-container.*$"

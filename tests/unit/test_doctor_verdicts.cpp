@@ -117,6 +117,25 @@ TEST_CASE("a tmpfs at /tmp of another kind than the hook's") {
     CHECK(verdict(o, "tmp_is_tmpfs") == Verdict::Fail);
 }
 
+TEST_CASE("tmp_size with a record (doctor --id): exactly the size the hook applied") {
+    Observations o = good();
+    o.tmp.size_bytes = 256 * kMiB;  // an override: passes against the record that applied it
+    auto r = probe(judge(o, sample_policy(), 256 * kMiB), "tmp_size");
+    CHECK(r.verdict == Verdict::Pass);
+    CHECK(r.observed.find("applied by the hook 268435456") != std::string::npos);
+    // The policy's size, but the hook applied 256m: /tmp was remounted since.
+    o.tmp.size_bytes = 512 * kMiB;
+    r = probe(judge(o, sample_policy(), 256 * kMiB), "tmp_size");
+    CHECK(r.verdict == Verdict::Fail);
+    CHECK(r.reason == "/tmp is not the size the hook applied (remounted since?)");
+    // Rounded up to a page, as tmpfs does.
+    o.tmp.size_bytes = 4096;
+    CHECK(probe(judge(o, sample_policy(), 1000), "tmp_size").verdict == Verdict::Pass);
+    // The bounds still come first.
+    o.tmp.size_bytes = 0;
+    CHECK(probe(judge(o, sample_policy(), 256 * kMiB), "tmp_size").reason == "/tmp is an unbounded tmpfs");
+}
+
 TEST_CASE("tmp_size: observed vs policy") {
     Observations o = good();
     CHECK(probe(judge(o, sample_policy()), "tmp_size").observed.find("observed 536870912 bytes, policy tmp.size 536870912") !=

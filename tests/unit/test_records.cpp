@@ -55,6 +55,13 @@ TEST_CASE("make_record: the applied mounts, the home, the policy and the time") 
     CHECK(r.pid_start_time == 123456);
 }
 
+TEST_CASE("recorded_tmp_size: the /tmp mount's size, when the hook applied one") {
+    CHECK(recorded_tmp_size(sample_record()) == std::optional<uint64_t>(uint64_t{512} << 20));
+    Record r = sample_record();
+    r.mounts.erase(r.mounts.begin());  // only the excluded path
+    CHECK_FALSE(recorded_tmp_size(r));
+}
+
 TEST_CASE("record JSON: the documented shape, and back") {
     Record r = sample_record();
     Json j = record_to_json(r);
