@@ -18,7 +18,11 @@
 #               192 at C=32, on each runtime; 1,440 starts with the warm-up,
 #               about 3 minutes on 2 quiet cores)
 # Environment: BENCH_RUNTIMES (default "runc crun"; a missing crun is left
-#              out with a note), BENCH_BURSTS (default "8 32").
+#              out with a note), BENCH_BURSTS (default "8 32"),
+#              BENCH_BASE_HOOK (another oci-agent-hook binary, an earlier
+#              build say: a fourth variant "base", interleaved like the
+#              others, and a hook/base ratio, for a before and after
+#              measured under the same load).
 # Needs root, runc, jq, busybox-static (for make-bundle.sh); crun for the
 # crun rows. Other container tests change the figures and the e2e tests'
 # host mount checks see these containers: run it under
@@ -86,6 +90,11 @@ unset OCI_AGENT_HOOK_CONFIG AGENT_TMP_SIZE
 # ---- bundles: MAXC per variant, each with its own rootfs --------------------------
 # A variant's bundles share one config.json.orig (root.path is relative).
 VARIANTS=(hook noop none)
+BASE_HOOK=${BENCH_BASE_HOOK:-}
+if [[ -n $BASE_HOOK ]]; then
+    [[ -x $BASE_HOOK ]] || bench_die "BENCH_BASE_HOOK: '$BASE_HOOK' is not an executable"
+    VARIANTS+=(base)
+fi
 make_variant() {  # make_variant VARIANT [make-bundle options]
     local v=$1 i
     shift
@@ -94,10 +103,13 @@ make_variant() {  # make_variant VARIANT [make-bundle options]
     mv -- "$WORK/$v/0/config.json" "$WORK/$v/config.json.orig"
     for ((i = 1; i < MAXC; i++)); do cp -a -- "$WORK/$v/0" "$WORK/$v/$i"; done
 }
-make_variant hook --hook "$HOOK"
-# The fixed policy, passed on the hook's command line.
-jq --arg p "$POLICY" '.hooks.createRuntime[0].args += ["--config", $p]' "$WORK/hook/config.json.orig" > "$WORK/hook/c.json"
-mv -- "$WORK/hook/c.json" "$WORK/hook/config.json.orig"
+hook_variant() {  # hook_variant VARIANT BINARY: the fixed policy, passed on the hook's command line
+    make_variant "$1" --hook "$2"
+    jq --arg p "$POLICY" '.hooks.createRuntime[0].args += ["--config", $p]' "$WORK/$1/config.json.orig" > "$WORK/$1/c.json"
+    mv -- "$WORK/$1/c.json" "$WORK/$1/config.json.orig"
+}
+hook_variant hook "$HOOK"
+[[ -z $BASE_HOOK ]] || hook_variant base "$BASE_HOOK"
 # The no-op reads the state on its stdin to the end, as every hook must:
 # crun fails a start whose hook exits without reading it (EPIPE), so
 # /bin/true, enough for runc, is no floor on crun.
@@ -142,7 +154,7 @@ burst() {
             CPU[$rt/$c/$v]+="$cpu "
         fi
     done
-    if [[ $v == hook ]]; then
+    if [[ $v == hook || $v == base ]]; then
         bad=$(for ((i = 0; i < c; i++)); do echo "$WORK/$v/$i/config.json"; done |
             xargs jq -r 'select(.mounts | any(.destination == "/tmp" and .type == "tmpfs") | not) | input_filename')
         [[ -z $bad ]] || bench_die "the hook did not record the /tmp tmpfs in: $bad"
@@ -153,6 +165,7 @@ bench_machine
 for rt in "${RUNTIMES[@]}"; do
     echo "${RT_NAME[$rt]}: $("${RT_CMD[$rt]}" --version | head -n 1)"
 done
+[[ -z $BASE_HOOK ]] || echo "base: $BASE_HOOK (built $(date -r "$BASE_HOOK" '+%F %T'))"
 echo "bundles in $WORK ($(stat -f -c %T "$WORK")); bursts of ${BURSTS[*]}; $ROUNDS rounds after 1 warm-up round"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$SECONDS
@@ -187,6 +200,9 @@ for rt in "${RUNTIMES[@]}"; do
         printf '%-28s %6s hook/noop median %s, p99 %s (target 1.03: %s, 1.10: %s); hook/none median %s, p99 %s\n' \
             "" "$c" "$rm_" "$rp" "$(verdict "$rm_" 1.03)" "$(verdict "$rp" 1.10)" \
             "$(ratio "${MED[hook]}" "${MED[none]}")" "$(ratio "${P99[hook]}" "${P99[none]}")"
+        [[ -z $BASE_HOOK ]] || printf '%-28s %6s hook/base median %s, p99 %s; base/noop median %s, p99 %s\n' "" "$c" \
+            "$(ratio "${MED[hook]}" "${MED[base]}")" "$(ratio "${P99[hook]}" "${P99[base]}")" \
+            "$(ratio "${MED[base]}" "${MED[noop]}")" "$(ratio "${P99[base]}" "${P99[noop]}")"
     done
 done
 exit 0
