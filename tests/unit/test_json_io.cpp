@@ -81,6 +81,29 @@ TEST_CASE("write_file_atomic keeps mode, leaves no temporary file") {
     fs::remove_all(dir);
 }
 
+TEST_CASE("write_file_atomic UntilReboot: the same replacement without fsync (content, mode, no temporary file)") {
+    namespace fs = std::filesystem;
+    fs::path dir = dir_with_old_config();
+    fs::path file = dir / "config.json";
+    REQUIRE(chmod(file.c_str(), 0604) == 0);
+    struct stat before {};
+    REQUIRE(stat(file.c_str(), &before) == 0);
+    write_file_atomic(file, "volatile\n", Durability::UntilReboot);
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text == "volatile\n");
+    struct stat st {};
+    REQUIRE(stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0604);
+    CHECK(st.st_ino != before.st_ino);  // replaced by rename, not rewritten in place
+    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+    write_or_create_file_atomic(dir / "new.json", "{}", 0600, Durability::UntilReboot);
+    REQUIRE(stat((dir / "new.json").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 2);
+    fs::remove_all(dir);
+}
+
 TEST_CASE("read_fd_bounded: a pipe that never closes ends at the deadline, a closed one is read whole") {
     int fds[2];
     REQUIRE(pipe(fds) == 0);
