@@ -41,13 +41,8 @@ set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
-[[ $# -le 2 ]] || bench_die "usage: ${0##*/} [BUILD_DIR] [ROUNDS]"
-bench_find_hook "${1:-}"
-ROUNDS=${2:-6}
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || bench_die "ROUNDS must be a positive number, got '$ROUNDS'"
-[[ $(id -u) == 0 ]] || bench_die "needs root (it starts real containers)"
-for tool in runc jq; do command -v "$tool" > /dev/null || bench_die "$tool not installed (scripts/install-deps.sh)"; done
+bench_container_args 6 ROUNDS "$@"
+ROUNDS=$BENCH_COUNT
 
 read -r -a BURSTS <<< "${BENCH_BURSTS:-8 32}"
 MAXC=0

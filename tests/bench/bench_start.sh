@@ -25,13 +25,8 @@ set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
-[[ $# -le 2 ]] || bench_die "usage: ${0##*/} [BUILD_DIR] [N]"
-bench_find_hook "${1:-}"
-N=${2:-50}
-[[ $N =~ ^[1-9][0-9]*$ ]] || bench_die "N must be a positive number, got '$N'"
-[[ $(id -u) == 0 ]] || bench_die "needs root (it starts real containers)"
-for tool in runc jq; do command -v "$tool" > /dev/null || bench_die "$tool not installed (scripts/install-deps.sh)"; done
+bench_container_args 50 N "$@"
+N=$BENCH_COUNT
 RUNC=$(command -v runc)
 
 # Containers, work dir and mounts of earlier runs that died are removed;

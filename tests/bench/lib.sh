@@ -41,6 +41,22 @@ bench_args() {
     command -v jq > /dev/null || bench_die "jq not installed"
 }
 
+# bench_container_args DEFAULT NAME "$@": the command line of a benchmark
+# that starts containers, [BUILD_DIR] [NAME]: --help prints the script's
+# header comment; then bench_find_hook, BENCH_COUNT (NAME, a positive
+# number; DEFAULT without it), and root, runc and jq must be there.
+bench_container_args() {
+    local default=$1 name=$2 tool
+    shift 2
+    case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+    [[ $# -le 2 ]] || bench_die "usage: ${0##*/} [BUILD_DIR] [$name]"
+    bench_find_hook "${1:-}"
+    BENCH_COUNT=${2:-$default}
+    [[ $BENCH_COUNT =~ ^[1-9][0-9]*$ ]] || bench_die "$name must be a positive number, got '$BENCH_COUNT'"
+    [[ $(id -u) == 0 ]] || bench_die "needs root (it starts real containers)"
+    for tool in runc jq; do command -v "$tool" > /dev/null || bench_die "$tool not installed (scripts/install-deps.sh)"; done
+}
+
 # bench_build_timeit DIR: compiles timeit.c into DIR; sets TIMEIT.
 bench_build_timeit() {
     local cc=${CC:-cc}
