@@ -336,6 +336,8 @@ std::vector<std::string> apply(const LivePlan& plan, Sys& sys) {
 
     sys.enter_mount_ns();
     run.root = sys.open_rootfs(plan.rootfs);
+    // The one mountinfo read before acting: every survey below (all tmpfs
+    // targets and the home) looks at this table; none re-reads it.
     run.view.table = parse_mountinfo(sys.read_mountinfo());
     run.view.rootfs_path = sys.kernel_path(run.root, plan.rootfs);
     run.view.rootfs_mnt_id = sys.inspect(run.root, plan.rootfs).mnt_id;
@@ -349,6 +351,11 @@ std::vector<std::string> apply(const LivePlan& plan, Sys& sys) {
     std::vector<std::string> log;
     for (auto& s : steps) act_tmpfs(run, s, log);
 
+    // The second and last read: the verification must see the mounts the
+    // hook has just made, which the first table cannot hold. (Only the
+    // mount(2) fallback for kernels without fsopen, mount_tmpfs_classic,
+    // reads once more per target: it has no fd from the kernel and must
+    // find the new mount by its place.)
     const auto after = parse_mountinfo(sys.read_mountinfo());
     for (auto& s : steps)
         if (auto why = tmpfs_mismatch(inspect_with(run, after, s.result, s.op->target), *s.op, run.root_owner);

@@ -79,7 +79,9 @@ std::optional<uint64_t> pid_start_time(int pid) {
 void write_record(const std::string& state_dir, const Record& r) {
     const std::string path = record_path(state_dir, r.id, "write record");
     prepare_state_dir(state_dir);
-    oci::write_or_create_file_atomic(path, oci::dump(record_to_json(r)), 0600);
+    // A record describes a running container: after a crash it is stale
+    // whatever it holds (sweep removes it), so no fsync on the start path.
+    oci::write_or_create_file_atomic(path, oci::dump(record_to_json(r)), 0600, oci::Durability::UntilReboot);
 }
 
 bool remove_record(const std::string& state_dir, const std::string& id, const std::string& bundle, const Log& log) {

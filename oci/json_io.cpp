@@ -154,7 +154,7 @@ std::string link_temp_file(int fd, int dir_fd, const std::string& prefix, const 
 // with `create_mode` and the caller's owner. Errors name `path`, the file
 // the caller asked for, whichever temporary file failed.
 void replace_atomic(const std::string& path, const std::string& content, const struct stat* original,
-                    unsigned create_mode) {
+                    unsigned create_mode, Durability durability) {
     const std::string dir = dir_of(path), base = base_of(path), prefix = "." + base + kTempTag;
     Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir_fd.valid()) throw sys_error("open directory", dir, errno);
@@ -180,14 +180,15 @@ void replace_atomic(const std::string& path, const std::string& content, const s
         throw sys_error("chmod", path, errno);
     if (original && ::fchown(fd.get(), original->st_uid, original->st_gid) != 0)
         throw sys_error("chown", path, errno);
-    if (::fsync(fd.get()) != 0) throw sys_error("fsync", path, errno);
+    const bool durable = durability == Durability::Durable;
+    if (durable && ::fsync(fd.get()) != 0) throw sys_error("fsync", path, errno);
     if (unnamed) temp.name = link_temp_file(fd.get(), dir_fd.get(), prefix, path);
     if (::renameat(dir_fd.get(), temp.name.c_str(), dir_fd.get(), base.c_str()) != 0)
         throw sys_error("rename", path, errno);
     temp.name.clear();
 
     // The rename is durable only once the directory entry is on disk.
-    ::fsync(dir_fd.get());
+    if (durable) ::fsync(dir_fd.get());
 }
 
 // The file to be replaced, which must be a regular file; false when it
@@ -203,16 +204,17 @@ bool stat_target(const std::string& path, struct stat& st, bool missing_ok) {
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+void write_file_atomic(const std::string& path, const std::string& content, Durability durability) {
     struct stat original {};
     stat_target(path, original, false);
-    replace_atomic(path, content, &original, 0);
+    replace_atomic(path, content, &original, 0, durability);
 }
 
-void write_or_create_file_atomic(const std::string& path, const std::string& content, unsigned create_mode) {
+void write_or_create_file_atomic(const std::string& path, const std::string& content, unsigned create_mode,
+                                 Durability durability) {
     struct stat original {};
     bool exists = stat_target(path, original, true);
-    replace_atomic(path, content, exists ? &original : nullptr, create_mode);
+    replace_atomic(path, content, exists ? &original : nullptr, create_mode, durability);
 }
 
 }  // namespace oci

@@ -48,17 +48,37 @@ std::string dump(const Json& doc);
 // ':'. Stops counting once past `budget`.
 std::size_t indentation_bytes(const Json& v, std::size_t budget, std::size_t depth = 0);
 
+// Whether a replacement must survive a crash of the machine. Either way
+// a reader sees the old file or the new one, whole (the rename is atomic).
+enum class Durability {
+    // fsync of the file before the rename and of the directory after: after
+    // a power loss `path` is old or new, whole. For what is read after a
+    // reboot: a spec a runtime has yet to read, a policy, an engine's config.
+    Durable,
+    // No fsync: for a file whose content is dead after a crash anyway, such
+    // as hook mode's record in a live container's config.json (the runtime
+    // read the spec before the hook ran, and the container dies with the
+    // machine) or a record of a running container. After a power loss it
+    // may be old, new, or (on a filesystem that orders metadata before data)
+    // empty. Under load the two fsyncs were most of the hook's wall time
+    // (issue 11: 0.8 ms traced, and they serialize on the journal).
+    UntilReboot,
+};
+
 // Replaces `path` atomically: a temporary file in the same directory, the
-// original's mode and owner, fsync, rename, fsync of the directory. On any
-// failure the original is untouched, the temporary file is removed, and the
-// error names `path`. A kill (SIGKILL, power loss) leaves `path` old or new,
-// whole. The temporary file is unnamed (O_TMPFILE) until it is complete; a
-// kill in the moment between naming it ("." + name + ".oci-agent-hook.*")
-// and the rename leaves that name beside the untouched original, and the
-// next write of `path` removes it (see remove_stale_temp_files).
-void write_file_atomic(const std::string& path, const std::string& content);
+// original's mode and owner, (Durable: fsync,) rename, (Durable: fsync of
+// the directory). On any failure the original is untouched, the temporary
+// file is removed, and the error names `path`. A kill (SIGKILL) leaves
+// `path` old or new, whole; so does a power loss when Durable. The
+// temporary file is unnamed (O_TMPFILE) until it is complete; a kill in the
+// moment between naming it ("." + name + ".oci-agent-hook.*") and the
+// rename leaves that name beside the untouched original, and the next write
+// of `path` removes it (see remove_stale_temp_files).
+void write_file_atomic(const std::string& path, const std::string& content,
+                       Durability durability = Durability::Durable);
 // The same, but a missing `path` is created (mode `create_mode`, owned by
 // the caller) instead of being an error.
-void write_or_create_file_atomic(const std::string& path, const std::string& content, unsigned create_mode);
+void write_or_create_file_atomic(const std::string& path, const std::string& content, unsigned create_mode,
+                                 Durability durability = Durability::Durable);
 
 }  // namespace oci

@@ -84,7 +84,11 @@ int run_hook(const Context& ctx) {
     auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, worker_deadline);
     for (const auto& a : actions) ctx.log.info(state.id + ": " + a);
 
-    if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config));
+    // Only when the record adds something (a restart of a container whose
+    // config already records the contract writes nothing), and without
+    // fsync: the runtime read this file before the hook ran and the
+    // container dies with the machine, so only readers' atomicity matters.
+    if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config), oci::Durability::UntilReboot);
     record_enforced(ctx, state, live, r.plan, policy);
     return 0;
 }

@@ -25,53 +25,13 @@ set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
-[[ $# -le 2 ]] || bench_die "usage: ${0##*/} [BUILD_DIR] [N]"
-bench_find_hook "${1:-}"
-N=${2:-50}
-[[ $N =~ ^[1-9][0-9]*$ ]] || bench_die "N must be a positive number, got '$N'"
-[[ $(id -u) == 0 ]] || bench_die "needs root (it starts real containers)"
-for tool in runc jq; do command -v "$tool" > /dev/null || bench_die "$tool not installed (scripts/install-deps.sh)"; done
+bench_container_args 50 N "$@"
+N=$BENCH_COUNT
 RUNC=$(command -v runc)
 
-PREFIX=oah-bench-start
-# ---- leftovers of earlier runs that died --------------------------------------
-# Containers named $PREFIX-PID-... and work dirs holding an owner.pid, whose
-# PID is gone. Nothing else is touched.
-alive() { kill -0 "$1" 2> /dev/null; }
-unmount_under() {  # unmount_under DIR: every mount below DIR, deepest first
-    awk -v d="$1/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
-        umount -l "$m" 2> /dev/null || true
-    done
-}
-while read -r id; do
-    [[ $id =~ ^$PREFIX-([0-9]+)- ]] || continue
-    alive "${BASH_REMATCH[1]}" || "$RUNC" delete -f "$id" > /dev/null 2>&1 || true
-done < <("$RUNC" list -q 2> /dev/null)
-for dir in /var/tmp/"$PREFIX".*; do
-    [[ -f $dir/owner.pid ]] || continue
-    alive "$(cat "$dir/owner.pid")" && continue
-    unmount_under "$dir"
-    rm -rf --one-file-system -- "$dir"
-done
-
-# ---- work dir, cleaned up at exit ---------------------------------------------
-# Under /var/tmp, like the e2e tests: every parent of a bundle must be
-# traversable.
-WORK=$(mktemp -d "/var/tmp/$PREFIX.XXXXXX")
-chmod 0755 "$WORK"
-echo $$ > "$WORK/owner.pid"
-IDS=()
-cleanup() {
-    local id
-    for id in "${IDS[@]:-}"; do
-        [[ -n $id ]] && "$RUNC" delete -f "$id" > /dev/null 2>&1
-    done
-    unmount_under "$WORK"
-    rm -rf --one-file-system -- "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Containers, work dir and mounts of earlier runs that died are removed;
+# this run's are removed at exit (lib.sh).
+bench_containers_init oah-bench-start "$RUNC"
 bench_build_timeit "$WORK"
 
 POLICY=$WORK/policy.json
@@ -131,16 +91,15 @@ VARIANTS+=(noop)
 declare -A WALL CPU
 seq_no=0
 # run_one VARIANT RECORD: one container start; RECORD=1 keeps the figures.
+# shellcheck disable=SC2317 # called through bench_interleave
 run_one() {
     local v=$1 dir=$WORK/$1 us cpu st id
     seq_no=$((seq_no + 1))
-    id=$PREFIX-$$-$v-$seq_no
+    id=$BENCH_PREFIX-$$-$v-$seq_no
     cp -- "$dir/config.json.orig" "$dir/config.json"
     rmdir "$dir/rootfs/agent-home" 2> /dev/null || true
-    IDS+=("$id")
     read -r us cpu _ st < <(cd "$dir" && "$TIMEIT" -o "$WORK/run.log" -- "$RUNC" run -b "$dir" "$id")
     "$RUNC" delete -f "$id" > /dev/null 2>&1 || true
-    unset 'IDS[${#IDS[@]}-1]'
     if [[ $st != 0 ]]; then
         echo "runc run failed for the '$v' bundle (exit $st):" >&2
         head -c 3000 "$WORK/run.log" >&2

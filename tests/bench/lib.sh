@@ -41,6 +41,22 @@ bench_args() {
     command -v jq > /dev/null || bench_die "jq not installed"
 }
 
+# bench_container_args DEFAULT NAME "$@": the command line of a benchmark
+# that starts containers, [BUILD_DIR] [NAME]: --help prints the script's
+# header comment; then bench_find_hook, BENCH_COUNT (NAME, a positive
+# number; DEFAULT without it), and root, runc and jq must be there.
+bench_container_args() {
+    local default=$1 name=$2 tool
+    shift 2
+    case ${1:-} in -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+    [[ $# -le 2 ]] || bench_die "usage: ${0##*/} [BUILD_DIR] [$name]"
+    bench_find_hook "${1:-}"
+    BENCH_COUNT=${2:-$default}
+    [[ $BENCH_COUNT =~ ^[1-9][0-9]*$ ]] || bench_die "$name must be a positive number, got '$BENCH_COUNT'"
+    [[ $(id -u) == 0 ]] || bench_die "needs root (it starts real containers)"
+    for tool in runc jq; do command -v "$tool" > /dev/null || bench_die "$tool not installed (scripts/install-deps.sh)"; done
+}
+
 # bench_build_timeit DIR: compiles timeit.c into DIR; sets TIMEIT.
 bench_build_timeit() {
     local cc=${CC:-cc}
@@ -66,11 +82,80 @@ bench_cleanup() {
     if [[ ${BENCH_KEEP:-0} = 1 ]]; then echo "kept $WORK"; else rm -rf -- "$WORK"; fi
 }
 
+# ---- real containers (bench_start.sh, bench_concurrent.sh) -------------------
+# A benchmark's containers are named PREFIX-PID-..., PID being the
+# benchmark's own; its work dir, /var/tmp/PREFIX.XXXXXX, holds owner.pid.
+# So leftovers of a run that was killed are known by a PID that is gone,
+# and nothing else is touched.
+
+bench_alive() { kill -0 "$1" 2> /dev/null; }
+
+bench_unmount_under() {  # bench_unmount_under DIR: every mount below DIR, deepest first
+    awk -v d="$1/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
+        umount -l "$m" 2> /dev/null || true
+    done
+}
+
+# bench_delete_containers RUNTIME OWNED: force-deletes every container in
+# RUNTIME's list (a command taking runc's `list -q` and `delete -f`: runc,
+# scripts/crun-hybrid) that OWNED (a function given the name and the PID in
+# it) says to delete.
+bench_delete_containers() {
+    local id
+    while read -r id; do
+        [[ $id =~ ^$BENCH_PREFIX-([0-9]+)- ]] || continue
+        if "$2" "${BASH_REMATCH[1]}"; then "$1" delete -f "$id" > /dev/null 2>&1 || true; fi
+    done < <("$1" list -q 2> /dev/null)
+}
+bench_pid_gone() { ! bench_alive "$1"; }
+bench_pid_mine() { [[ $1 == "$$" ]]; }
+
+# bench_containers_init PREFIX RUNTIME...: removes what earlier runs that
+# died left (their containers in each RUNTIME, their work dirs and any
+# mounts below them), then makes $WORK (mode 0755: every parent of a bundle
+# must be traversable, as in the e2e tests) and an exit trap that waits for
+# the background starts listed in BENCH_PIDS, deletes this run's containers,
+# unmounts what is below $WORK and removes it, however the run ends. The
+# background starts are waited for, not killed: each is bounded (timeit -t)
+# and a runtime killed halfway through a create leaves more to clean up.
+bench_containers_init() {
+    BENCH_PREFIX=$1
+    shift
+    BENCH_RUNTIMES=("$@")
+    BENCH_PIDS=()
+    local rt dir
+    for rt in "${BENCH_RUNTIMES[@]}"; do bench_delete_containers "$rt" bench_pid_gone; done
+    for dir in /var/tmp/"$BENCH_PREFIX".*; do
+        [[ -f $dir/owner.pid ]] || continue
+        bench_alive "$(cat "$dir/owner.pid")" && continue
+        bench_unmount_under "$dir"
+        rm -rf --one-file-system -- "$dir"
+    done
+    WORK=$(mktemp -d "/var/tmp/$BENCH_PREFIX.XXXXXX")
+    chmod 0755 "$WORK"
+    echo $$ > "$WORK/owner.pid"
+    trap bench_containers_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+bench_containers_cleanup() {
+    local rt pid
+    for pid in "${BENCH_PIDS[@]:-}"; do
+        if [[ -n $pid ]]; then wait "$pid" 2> /dev/null || true; fi
+    done
+    for rt in "${BENCH_RUNTIMES[@]}"; do bench_delete_containers "$rt" bench_pid_mine; done
+    bench_unmount_under "$WORK"
+    rm -rf --one-file-system -- "$WORK"
+}
+
 # Statistics over numbers on stdin, one a line.
 stat_median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 stat_mean() { awk '{s += $1} END {if (NR) printf "%.6g\n", s / NR}'; }
 stat_min() { sort -g | head -n 1; }
 stat_max() { sort -g | tail -n 1; }
+# stat_pct P: the P-th percentile, nearest rank (the smallest value with at
+# least P % of the values at or below it).
+stat_pct() { sort -g | awk -v p="$1" '{v[NR] = $1} END {if (NR == 0) exit 1; r = int(p / 100 * NR); if (r < p / 100 * NR) r++; if (r < 1) r = 1; print v[r]}'; }
 stat_stddev() { awk '{s += $1; q += $1 * $1} END {if (NR > 1) {m = s / NR; v = (q - NR * m * m) / (NR - 1); printf "%.6g\n", (v > 0 ? sqrt(v) : 0)} else print 0}'; }
 
 # us_to_ms MICROSECONDS: three decimals.

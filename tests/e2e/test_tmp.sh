@@ -41,6 +41,14 @@ check "default: /tmp is a directory, mode 1777, owned 0:0" expect stat /tmp "dir
 check "default: uid 1000 creates a file in /tmp" expect write /tmp ok
 check "default: a binary copied to /tmp cannot run (Permission denied)" expect_noexec_denied /tmp
 check "default: config.json records the /tmp tmpfs" expect_spec_options "$b" /tmp "[$OPTS,\"size=512m\"]"
+# A second start of the recorded config: the runtime mounts the tmpfs
+# itself, the hook keeps it, and writes nothing (the record holds already).
+inode=$(stat -c %i "$b/config.json")
+run_container "$b"
+check "restart of the recorded config: the container runs" expect_rc 0
+check "restart of the recorded config: /tmp is a noexec tmpfs of 524288k" expect_tmpfs /tmp noexec 524288
+check "restart of the recorded config: config.json is not rewritten (same inode)" \
+    test "$(stat -c %i "$b/config.json")" = "$inode"
 
 # ---- the policy's tmp.size, through --config and OCI_AGENT_HOOK_CONFIG ---------
 policy64=$(write_policy tmp-64m '{"tmp": {"size": "64m"}}')

@@ -63,22 +63,32 @@ std::filesystem::path dir_with_old_config() {
 }
 }  // namespace
 
-TEST_CASE("write_file_atomic keeps mode, leaves no temporary file") {
+TEST_CASE("write_file_atomic keeps mode, replaces by rename, leaves no temporary file, with or without fsync") {
     namespace fs = std::filesystem;
-    fs::path dir = dir_with_old_config();
-    fs::path file = dir / "config.json";
-    REQUIRE(chmod(file.c_str(), 0640) == 0);
-    write_file_atomic(file, "new content\n");
-    std::ifstream in(file);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    CHECK(text == "new content\n");
-    struct stat st {};
-    REQUIRE(stat(file.c_str(), &st) == 0);
-    CHECK((st.st_mode & 07777) == 0640);
-    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
-    CHECK_THROWS_AS(write_file_atomic(dir / "missing.json", "x"), HookError);
-    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
-    fs::remove_all(dir);
+    for (Durability durability : {Durability::Durable, Durability::UntilReboot}) {
+        CAPTURE(durability == Durability::Durable);
+        fs::path dir = dir_with_old_config();
+        fs::path file = dir / "config.json";
+        REQUIRE(chmod(file.c_str(), 0640) == 0);
+        struct stat before {};
+        REQUIRE(stat(file.c_str(), &before) == 0);
+        write_file_atomic(file, "new content\n", durability);
+        std::ifstream in(file);
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        CHECK(text == "new content\n");
+        struct stat st {};
+        REQUIRE(stat(file.c_str(), &st) == 0);
+        CHECK((st.st_mode & 07777) == 0640);
+        CHECK(st.st_ino != before.st_ino);  // a new file renamed over it, never rewritten in place
+        CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+        CHECK_THROWS_AS(write_file_atomic(dir / "missing.json", "x", durability), HookError);
+        CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+        write_or_create_file_atomic(dir / "new.json", "{}", 0600, durability);
+        REQUIRE(stat((dir / "new.json").c_str(), &st) == 0);
+        CHECK((st.st_mode & 07777) == 0600);
+        CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 2);
+        fs::remove_all(dir);
+    }
 }
 
 TEST_CASE("read_fd_bounded: a pipe that never closes ends at the deadline, a closed one is read whole") {
