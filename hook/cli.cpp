@@ -73,9 +73,10 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     auto* prestart = app.add_subcommand("prestart", "OCI hook, prestart stage: same as createRuntime");
     auto* poststop = app.add_subcommand(
         "poststop",
-        "OCI hook (poststop): read the state on stdin and remove the container's record; a failure is one\n"
-        "line on stderr and syslog, and the exit status is 0 all the same (a container's removal never waits\n"
-        "on its record)");
+        "OCI hook (poststop): read the state on stdin, remove the stopped container's entries in\n"
+        "cleanup.teardown_paths (owned by its host uid, from its record; see sweep --teardown) and its record;\n"
+        "a failure is one line on stderr and syslog, and the exit status is 0 all the same (a container's\n"
+        "removal never waits on its record)");
     std::string state_dir;
     auto* ps = app.add_subcommand(
         "ps",

@@ -31,7 +31,8 @@ std::string record_path(const std::string& state_dir, const std::string& id, con
 }
 
 Record make_record(const std::string& id, int pid, const std::string& bundle, const std::string& rootfs,
-                   const Plan& plan, const std::string& policy_source, std::time_t now, uint64_t pid_start_time) {
+                   const Plan& plan, const std::string& policy_source, std::time_t now, uint64_t pid_start_time,
+                   std::optional<uint32_t> host_uid) {
     Record r;
     r.id = id;
     r.pid = pid;
@@ -48,6 +49,7 @@ Record make_record(const std::string& id, int pid, const std::string& bundle, co
     r.policy = policy_source;
     r.time = format_rfc3339_utc(now);
     r.pid_start_time = pid_start_time;
+    r.host_uid = host_uid;
     return r;
 }
 
@@ -56,9 +58,11 @@ Json record_to_json(const Record& r) {
     for (const auto& m : r.mounts)
         mounts.push_back({{"destination", m.destination}, {"type", m.type}, {"options", m.options}, {"size_bytes", m.size_bytes}});
     Json home = r.home ? Json{{"path", r.home->path}, {"uid", r.home->uid}, {"gid", r.home->gid}} : Json(nullptr);
-    return Json{{"version", r.version}, {"id", r.id},         {"pid", r.pid},       {"bundle", r.bundle},
-                {"rootfs", r.rootfs},   {"mounts", mounts},   {"home", home},       {"policy", r.policy},
-                {"time", r.time},       {"pid_start_time", r.pid_start_time}};
+    Json doc{{"version", r.version}, {"id", r.id},         {"pid", r.pid},       {"bundle", r.bundle},
+             {"rootfs", r.rootfs},   {"mounts", mounts},   {"home", home},       {"policy", r.policy},
+             {"time", r.time},       {"pid_start_time", r.pid_start_time}};
+    if (r.host_uid) doc["host_uid"] = *r.host_uid;
+    return doc;
 }
 
 namespace {
@@ -128,6 +132,10 @@ Record record_from_json(const Json& doc, const std::string& name) {
     r.time = f.str("time");
     if (!parse_rfc3339_utc(r.time)) throw f.bad("time", "expected YYYY-MM-DDTHH:MM:SSZ, got \"" + r.time + "\"");
     r.pid_start_time = f.uint("pid_start_time", UINT64_MAX);
+    // Added after version 1 records were first written: optional, so that
+    // the records of containers started by an older hook still read.
+    if (auto it = doc.find("host_uid"); it != doc.end() && !it->is_null())
+        r.host_uid = static_cast<uint32_t>(f.uint("host_uid", 0xfffffffeu));
     return r;
 }
 

@@ -3,7 +3,7 @@
 // <state_dir>/<id>.json, written at createRuntime/prestart, removed by the
 // poststop stage, pruned by every reader once its process is gone. The
 // first part is PURE (build, parse, check, format); live_records,
-// find_record and the write/remove functions are the thin syscall layer
+// find_record, read_record and the write/remove functions are the thin syscall layer
 // (hook/records_store.cpp).
 #include <cstdint>
 #include <ctime>
@@ -41,6 +41,10 @@ struct Record {
     std::string policy;             // the policy file, or "built-in defaults"
     std::string time;               // RFC 3339, UTC, when it was written
     uint64_t pid_start_time = 0;    // field 22 of /proc/<pid>/stat then: tells pid reuse apart
+    // process.user.uid as the host sees it (mapped through the container's
+    // uid_map): whose entries the poststop teardown removes. Absent in
+    // records written before it was recorded, or when it could not be read.
+    std::optional<uint32_t> host_uid;
 };
 
 inline constexpr int kRecordVersion = 1;
@@ -58,10 +62,12 @@ std::string record_path(const std::string& state_dir, const std::string& id, con
 
 // PURE: the record of what `plan` enforced in container `id`.
 Record make_record(const std::string& id, int pid, const std::string& bundle, const std::string& rootfs,
-                   const Plan& plan, const std::string& policy_source, std::time_t now, uint64_t pid_start_time);
+                   const Plan& plan, const std::string& policy_source, std::time_t now, uint64_t pid_start_time,
+                   std::optional<uint32_t> host_uid);
 
 // PURE: the record as JSON, and back; record_from_json throws HookError
 // naming `name` and the field for anything that is not a version 1 record.
+// "host_uid" is written only when known, and may be missing or null.
 oci::Json record_to_json(const Record& r);
 Record record_from_json(const oci::Json& doc, const std::string& name);
 
@@ -119,5 +125,11 @@ std::vector<Record> live_records(const std::string& state_dir, const Log& log);
 // process is gone (it is pruned). Throws HookError with one line when
 // there is no record (or the id is invalid, or the file is not a record).
 std::optional<Record> find_record(const std::string& state_dir, const std::string& id);
+
+// The record of container `id` as stored, whether its process runs or not
+// (poststop: it never does), never pruned; nullopt when there is none (no
+// state dir, no file). Throws HookError for an invalid id, a state dir
+// that fails prepare_state_dir's checks, or a file that is not `id`'s record.
+std::optional<Record> read_record(const std::string& state_dir, const std::string& id);
 
 }  // namespace agenthook

@@ -49,7 +49,7 @@ bool check_state_dir(const std::string& state_dir, const std::string& step) {
 }
 
 // The record at `path`, parsed; throws HookError naming it.
-Record read_record(const std::string& path) {
+Record read_record_file(const std::string& path) {
     return record_from_json(oci::parse_object(oci::read_file_bounded(path, kMaxRecordBytes), path), path);
 }
 
@@ -88,7 +88,7 @@ bool remove_record(const std::string& state_dir, const std::string& id, const st
     const std::string path = record_path(state_dir, id, "remove record");
     if (!check_state_dir(state_dir, "remove record")) return false;
     try {
-        Record r = read_record(path);
+        Record r = read_record_file(path);
         if (r.bundle != bundle) {
             log.warn(path + ": the record is for bundle " + r.bundle + ", not " + bundle + " (a new container with the same id?): kept");
             return true;
@@ -123,7 +123,7 @@ std::vector<Record> live_records(const std::string& state_dir, const Log& log) {
         const std::string path = state_dir + "/" + name;
         Record r;
         try {
-            r = read_record(path);
+            r = read_record_file(path);
         } catch (const HookError& e) {
             if (e.err != ENOENT) log.warn(e.line() + " (skipped)");
             continue;
@@ -144,21 +144,28 @@ std::vector<Record> live_records(const std::string& state_dir, const Log& log) {
     return out;
 }
 
-std::optional<Record> find_record(const std::string& state_dir, const std::string& id) {
-    const std::string path = record_path(state_dir, id, "find record");
-    if (!check_state_dir(state_dir, "find record"))
-        throw HookError("find record", path, "no record of container " + id + " (is it running, with the hook?)", ENOENT);
+std::optional<Record> read_record(const std::string& state_dir, const std::string& id) {
+    const std::string path = record_path(state_dir, id, "read record");
+    if (!check_state_dir(state_dir, "read record")) return std::nullopt;
     Record r;
     try {
-        r = read_record(path);
+        r = read_record_file(path);
     } catch (const HookError& e) {
-        if (e.err == ENOENT)
-            throw HookError("find record", path, "no record of container " + id + " (is it running, with the hook?)", ENOENT);
+        if (e.err == ENOENT) return std::nullopt;
         throw;
     }
-    if (r.id != id) throw HookError("find record", path, "the record is for container " + r.id);
-    if (!record_is_live(r, pid_start_time(r.pid))) {
-        ::unlink(path.c_str());  // pruned; a failure leaves it for the next reader
+    if (r.id != id) throw HookError("read record", path, "the record is for container " + r.id);
+    return r;
+}
+
+std::optional<Record> find_record(const std::string& state_dir, const std::string& id) {
+    std::optional<Record> r = read_record(state_dir, id);
+    if (!r)
+        throw HookError("find record", record_path(state_dir, id, "find record"),
+                        "no record of container " + id + " (is it running, with the hook?)", ENOENT);
+    if (!record_is_live(*r, pid_start_time(r->pid))) {
+        // pruned; a failure leaves it for the next reader
+        ::unlink(record_path(state_dir, id, "find record").c_str());
         return std::nullopt;
     }
     return r;

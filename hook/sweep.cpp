@@ -72,4 +72,21 @@ std::vector<SweepSummary> teardown_paths(const Cleanup& cleanup, uint32_t uid, i
     return out;
 }
 
+std::optional<std::string> teardown_refusal(const std::string& id, uint32_t host_uid,
+                                            const std::vector<Record>& running) {
+    if (host_uid == 0)
+        return "the container ran as host uid 0 (root): root's entries in a shared directory are not only this "
+               "container's";
+    const std::string uid = std::to_string(host_uid);
+    for (const auto& r : running) {
+        if (r.id == id) continue;
+        if (!r.host_uid)
+            return "running container " + r.id + " has a record without its host uid (written by an older hook): "
+                   "it may be uid " + uid + " too";
+        if (*r.host_uid == host_uid)
+            return "running container " + r.id + " is host uid " + uid + " too: its entries cannot be told apart";
+    }
+    return std::nullopt;
+}
+
 }  // namespace agenthook

@@ -4,11 +4,13 @@
 // sweep_fs's; this file joins them and words the result.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fd.hpp"
 #include "policy.hpp"
+#include "records.hpp"
 #include "sweep_plan.hpp"
 
 namespace agenthook {
@@ -51,5 +53,18 @@ std::vector<std::string> plan_listing(const SweepPlan& plan, const std::string& 
 // that cannot be opened is one error in its summary, never an exception:
 // poststop must not block a container's removal.
 std::vector<SweepSummary> teardown_paths(const Cleanup& cleanup, uint32_t uid, int64_t now, bool dry_run);
+
+// PURE: why poststop must not tear down for the stopped container `id`,
+// whose process ran as host uid `host_uid`, while the containers of the
+// records `running` still run; nullopt when it may. Ownership is all that
+// tells the stopped container's entries apart, so:
+// - host uid 0: root owns far more in a shared host directory than one
+//   container's temp dirs (the host's own agent sessions, other root
+//   containers); removing them on every stop of a root container is not
+//   a cleanup an operator expects;
+// - another running container with the same host uid (or one whose record
+//   does not say its uid): its live sessions would go too.
+std::optional<std::string> teardown_refusal(const std::string& id, uint32_t host_uid,
+                                            const std::vector<Record>& running);
 
 }  // namespace agenthook

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <initializer_list>
+
 #include "../hook/error.hpp"
 
 using agenthook::HookError;
@@ -103,16 +105,31 @@ std::string root_path(const Json& config) {
     return p != r->end() && p->is_string() ? p->get<std::string>() : "";
 }
 
-std::optional<uint64_t> memory_limit(const Json& config) {
+namespace {
+// The value at the path of object keys `keys`, or nullptr.
+const Json* find_path(const Json& config, std::initializer_list<const char*> keys) {
     const Json* node = &config;
-    for (const char* key : {"linux", "resources", "memory", "limit"}) {
-        if (!node->is_object()) return std::nullopt;
+    for (const char* key : keys) {
+        if (!node->is_object()) return nullptr;
         auto it = node->find(key);
-        if (it == node->end()) return std::nullopt;
+        if (it == node->end()) return nullptr;
         node = &*it;
     }
-    if (!node->is_number_integer() || *node <= 0) return std::nullopt;
+    return node;
+}
+}  // namespace
+
+std::optional<uint64_t> memory_limit(const Json& config) {
+    const Json* node = find_path(config, {"linux", "resources", "memory", "limit"});
+    if (!node || !node->is_number_integer() || *node <= 0) return std::nullopt;
     return node->get<uint64_t>();
+}
+
+std::optional<uint32_t> process_uid(const Json& config) {
+    const Json* node = find_path(config, {"process", "user", "uid"});
+    // (uid_t)-1 is no uid: chown(2) reads it as "leave unchanged".
+    if (!node || !node->is_number_integer() || *node < 0 || node->get<uint64_t>() > 0xfffffffeu) return std::nullopt;
+    return node->get<uint32_t>();
 }
 
 std::string mount_label(const Json& config) {

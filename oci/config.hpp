@@ -31,6 +31,9 @@ std::optional<uint64_t> memory_limit(const Json& config);
 // linux.mountLabel, or "".
 std::string mount_label(const Json& config);
 
+// process.user.uid when it is an integer a uid can hold (0 .. 2^32-2).
+std::optional<uint32_t> process_uid(const Json& config);
+
 struct IdMapping {
     uint64_t container_id = 0;
     uint64_t host_id = 0;

@@ -10,6 +10,7 @@
 #include "../../oci/config.hpp"
 #include "../../oci/json_io.hpp"
 #include "../../oci/state.hpp"
+#include "../id_map.hpp"
 #include "../in_container.hpp"
 #include "../live_plan.hpp"
 #include "../records.hpp"
@@ -35,15 +36,38 @@ constexpr milliseconds kHookDeadline{10000};
 // doctor, df and sweep. The contract already holds in the container, so a
 // record that cannot be written is a warning, not a failed start.
 constexpr const char* kNoRecord = " (the container starts; ps, doctor, df and sweep will not see it)";
+
+// The container process's uid as the host sees it, for the record: the
+// poststop teardown removes that uid's entries, when the process is long
+// gone. Mapped through the kernel's uid_map, not the spec's mappings (a
+// container that joins a user namespace by path has none); without a user
+// namespace the map is the identity. Read before the sandbox, which needs
+// no opening of /proc files after it. nullopt, with a warning, when it
+// cannot be known: the container starts, only its teardown is off.
+std::optional<uint32_t> process_host_uid(const Context& ctx, int pid, const oci::Json& config,
+                                         const std::string& config_path) {
+    const std::string uid_map = "/proc/" + std::to_string(pid) + "/uid_map";
+    try {
+        auto uid = oci::process_uid(config);
+        if (!uid) throw HookError("map process uid", config_path + ": process.user.uid", "missing or not a uid");
+        // A uid_map has at most 340 lines (user_namespaces(7)).
+        return host_id_of(parse_proc_id_map(oci::read_file_bounded(uid_map, 64 << 10), uid_map), *uid, uid_map,
+                          "process uid");
+    } catch (const HookError& e) {
+        ctx.log.warn(e.line() + " (the container starts; its record has no host uid, so no teardown)");
+    }
+    return std::nullopt;
+}
+
 void record_enforced(const Context& ctx, const oci::State& state, const LivePlan& live, const Plan& plan,
-                     const Policy& policy) {
+                     const Policy& policy, std::optional<uint32_t> host_uid) {
     try {
         auto start_time = pid_start_time(state.pid);
         if (!start_time)
             throw HookError("write record", "/proc/" + std::to_string(state.pid) + "/stat", "the container process is gone");
         write_record(policy.state_dir,
                      make_record(state.id, state.pid, state.bundle, live.rootfs, plan, policy.source, std::time(nullptr),
-                                 *start_time));
+                                 *start_time, host_uid));
     } catch (const HookError& e) {
         ctx.log.warn(e.line() + kNoRecord);
     } catch (const std::exception& e) {
@@ -75,6 +99,7 @@ int run_hook(const Context& ctx) {
     refuse_if_precreate_refused(mounts_made, config_path);
 
     LivePlan live = plan_live(state.pid, state.bundle, mounts_made, r.plan);
+    const std::optional<uint32_t> host_uid = process_host_uid(ctx, state.pid, mounts_made, config_path);
     // Every input is read and checked (plan_live is pure): from here on the
     // hook, and the worker it forks to pin and enter the container, can
     // make only the calls the rest of the run needs.
@@ -89,7 +114,7 @@ int run_hook(const Context& ctx) {
     // fsync: the runtime read this file before the hook ran and the
     // container dies with the machine, so only readers' atomicity matters.
     if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config), oci::Durability::UntilReboot);
-    record_enforced(ctx, state, live, r.plan, policy);
+    record_enforced(ctx, state, live, r.plan, policy, host_uid);
     return 0;
 }
 

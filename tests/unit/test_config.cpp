@@ -72,6 +72,19 @@ TEST_CASE("config accessors") {
     CHECK_FALSE(memory_limit(Json::parse(R"({"linux":{"resources":{"memory":{"limit":-1}}}})")).has_value());
 }
 
+TEST_CASE("process_uid: process.user.uid when a uid can hold it") {
+    auto uid = [](const char* text) { return process_uid(Json::parse(text)); };
+    CHECK(uid(R"({"process":{"user":{"uid":1000,"gid":1000}}})") == std::optional<uint32_t>(1000));
+    CHECK(uid(R"({"process":{"user":{"uid":0}}})") == std::optional<uint32_t>(0));
+    CHECK(uid(R"({"process":{"user":{"uid":4294967294}}})") == std::optional<uint32_t>(4294967294u));
+    CHECK_FALSE(uid(R"({"process":{"user":{"uid":4294967295}}})"));
+    CHECK_FALSE(uid(R"({"process":{"user":{"uid":-1}}})"));
+    CHECK_FALSE(uid(R"({"process":{"user":{"uid":"1000"}}})"));
+    CHECK_FALSE(uid(R"({"process":{"user":{}}})"));
+    CHECK_FALSE(uid(R"({"process":{"user":3}})"));
+    CHECK_FALSE(uid(R"({})"));
+}
+
 TEST_CASE("parse_state") {
     State s = parse_state(Json::parse(R"({"ociVersion":"1.0.2","id":"c1","status":"creating","pid":4242,
         "bundle":"/var/lib/b","annotations":{"k":"v"},"root":"/var/lib/b/rootfs"})"), "state");

@@ -19,7 +19,7 @@ Plan sample_plan() {
 
 Record sample_record() {
     return make_record("oah-1", 4242, "/var/tmp/b", "/var/tmp/b/rootfs", sample_plan(), "/etc/oci-agent-hook/config.json",
-                       1796049480, 123456);
+                       1796049480, 123456, 101000);
 }
 
 }  // namespace
@@ -53,6 +53,7 @@ TEST_CASE("make_record: the applied mounts, the home, the policy and the time") 
     CHECK(r.policy == "/etc/oci-agent-hook/config.json");
     CHECK(r.time == "2026-11-30T14:38:00Z");
     CHECK(r.pid_start_time == 123456);
+    CHECK(r.host_uid == std::optional<uint32_t>(101000));
 }
 
 TEST_CASE("recorded_tmp_size: the /tmp mount's size, when the hook applied one") {
@@ -68,7 +69,8 @@ TEST_CASE("record JSON: the documented shape, and back") {
     std::vector<std::string> keys;
     for (const auto& [k, v] : j.items()) keys.push_back(k);
     CHECK(keys == std::vector<std::string>{"version", "id", "pid", "bundle", "rootfs", "mounts", "home", "policy", "time",
-                                           "pid_start_time"});
+                                           "pid_start_time", "host_uid"});
+    CHECK(j["host_uid"] == 101000);
     CHECK(j["home"] == Json{{"path", "/agent-home"}, {"uid", 1000}, {"gid", 1000}});
     CHECK(j["mounts"][0]["size_bytes"] == uint64_t{512} << 20);
     Record back = record_from_json(j, "r.json");
@@ -77,6 +79,20 @@ TEST_CASE("record JSON: the documented shape, and back") {
     r.home.reset();
     CHECK(record_to_json(r)["home"].is_null());
     CHECK_FALSE(record_from_json(record_to_json(r), "r.json").home);
+}
+
+TEST_CASE("record JSON: host_uid is optional (records of an older hook still read)") {
+    Record r = sample_record();
+    r.host_uid.reset();
+    Json j = record_to_json(r);
+    CHECK_FALSE(j.contains("host_uid"));
+    CHECK_FALSE(record_from_json(j, "r.json").host_uid);
+    j["host_uid"] = nullptr;
+    CHECK_FALSE(record_from_json(j, "r.json").host_uid);
+    j["host_uid"] = 0;
+    CHECK(record_from_json(j, "r.json").host_uid == std::optional<uint32_t>(0));
+    j["host_uid"] = 4294967294u;
+    CHECK(record_from_json(j, "r.json").host_uid == std::optional<uint32_t>(4294967294u));
 }
 
 TEST_CASE("record_from_json: anything else is refused, naming the file and field") {
@@ -97,6 +113,9 @@ TEST_CASE("record_from_json: anything else is refused, naming the file and field
     refused("home", 3, "expected object or null, got number");
     refused("time", "yesterday", "expected YYYY-MM-DDTHH:MM:SSZ");
     refused("mounts", Json::object(), "expected array, got object");
+    refused("host_uid", -1, "out of range");
+    refused("host_uid", 4294967295u, "out of range");
+    refused("host_uid", "1000", "expected integer, got string");
     Json bad = good;
     bad["mounts"][0]["options"] = Json::array({1});
     CHECK_THROWS_WITH_AS(record_from_json(bad, "f"), doctest::Contains("f: mounts[0].options: expected strings"), HookError);

@@ -216,3 +216,28 @@ TEST_CASE("wording: summary lines, dry-run listing") {
     CHECK(lines[1] == "would remove /tmp/claude-a/f (512 bytes)");
     CHECK(lines[2] == "would remove /tmp/claude-a/ (0 bytes)");
 }
+
+TEST_CASE("teardown_refusal: never root's entries, never while a container of the same uid runs") {
+    auto running = [](const std::string& id, std::optional<uint32_t> host_uid) {
+        Record r;
+        r.id = id;
+        r.host_uid = host_uid;
+        return r;
+    };
+    CHECK_FALSE(teardown_refusal("web-1", 1000, {}));
+    CHECK_FALSE(teardown_refusal("web-1", 101000, {running("web-2", 1000), running("web-3", 102000)}));
+    // Its own record, should a reader not have pruned it yet.
+    CHECK_FALSE(teardown_refusal("web-1", 1000, {running("web-1", 1000)}));
+
+    auto root = teardown_refusal("web-1", 0, {});
+    REQUIRE(root);
+    CHECK(root->find("host uid 0 (root)") != std::string::npos);
+
+    auto same = teardown_refusal("web-1", 1000, {running("web-3", 102000), running("web-2", 1000)});
+    REQUIRE(same);
+    CHECK(*same == "running container web-2 is host uid 1000 too: its entries cannot be told apart");
+
+    auto unknown = teardown_refusal("web-1", 1000, {running("old-1", std::nullopt)});
+    REQUIRE(unknown);
+    CHECK(unknown->find("running container old-1 has a record without its host uid") == 0);
+}
