@@ -1,9 +1,10 @@
 /* timeit: run one command, print "WALL_US CPU_US MAXRSS_KIB STATUS" on stdout.
  *
- * Usage: timeit [-i IN] [-o OUT] [-t SECONDS] -- COMMAND [ARG...]
+ * Usage: timeit [-i IN] [-o OUT] [-e ERR] [-t SECONDS] -- COMMAND [ARG...]
  *
  * The child's stdin comes from IN (default /dev/null), its stdout and stderr
- * go to OUT (default /dev/null). With -t, a child still running after
+ * go to OUT (default /dev/null), its stderr to ERR instead when given (so a
+ * warning cannot spoil a JSON output the caller checks). With -t, a child still running after
  * SECONDS is killed (SIGKILL; STATUS 137) and OUT says so: a hung command
  * never hangs a benchmark. Wall time runs from just before fork() to
  * just after wait4() (CLOCK_MONOTONIC), so no shell start-up is counted.
@@ -26,7 +27,7 @@
 #include <unistd.h>
 
 static void usage(void) {
-    fprintf(stderr, "usage: timeit [-i IN] [-o OUT] [-t SECONDS] -- COMMAND [ARG...]\n");
+    fprintf(stderr, "usage: timeit [-i IN] [-o OUT] [-e ERR] [-t SECONDS] -- COMMAND [ARG...]\n");
     exit(2);
 }
 
@@ -39,14 +40,15 @@ static void on_alarm(int sig) {
 }
 
 int main(int argc, char **argv) {
-    const char *in = "/dev/null", *out = "/dev/null";
+    const char *in = "/dev/null", *out = "/dev/null", *err = NULL;
     unsigned timeout = 0;
     int opt;
     char *end;
-    while ((opt = getopt(argc, argv, "+i:o:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "+i:o:e:t:")) != -1) {
         switch (opt) {
             case 'i': in = optarg; break;
             case 'o': out = optarg; break;
+            case 'e': err = optarg; break;
             case 't':
                 timeout = (unsigned)strtoul(optarg, &end, 10);
                 if (*optarg == '\0' || *end != '\0' || timeout == 0) usage();
@@ -60,6 +62,8 @@ int main(int argc, char **argv) {
     if (in_fd < 0) { fprintf(stderr, "timeit: %s: %s\n", in, strerror(errno)); return 2; }
     int out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out_fd < 0) { fprintf(stderr, "timeit: %s: %s\n", out, strerror(errno)); return 2; }
+    int err_fd = err ? open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : out_fd;
+    if (err_fd < 0) { fprintf(stderr, "timeit: %s: %s\n", err, strerror(errno)); return 2; }
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -75,7 +79,7 @@ int main(int argc, char **argv) {
         alarm(timeout);
     }
     if (pid == 0) {
-        if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) _exit(126);
+        if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(126);
         execvp(argv[optind], argv + optind);
         dprintf(out_fd, "timeit: %s: %s\n", argv[optind], strerror(errno));
         _exit(127);
