@@ -6,10 +6,11 @@
 //
 // Fail closed: when either cannot be set, enter_sandbox throws and the hook
 // refuses the container. Every kernel the hook runs on has seccomp filters
-// (3.5; the hook already needs pidfd_open, 5.3), and the libseccomp in the
-// binary is static, so a failure means something is wrong on the host (a
-// supervisor's filter that denies seccomp() to the runtime): a root process
-// that meets a host it does not expect stops rather than run unconfined.
+// (3.5; the hook already needs pidfd_open, 5.3), and the program is built
+// into the binary (hook/sandbox_bpf.hpp), so a failure means something is
+// wrong on the host (a supervisor's filter that denies seccomp() to the
+// runtime): a root process that meets a host it does not expect stops
+// rather than run unconfined.
 //
 // Not for the runtime wrapper (oci-agent-runtime): it execs runc, and both
 // no_new_privs and the filter would pass through execve to runc and on to

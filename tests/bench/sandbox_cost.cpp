@@ -1,6 +1,6 @@
 // sandbox_cost: what the hook mode's sandbox (hook/sandbox.cpp, the Hook
-// profile) costs a start: the CPU time of enter_sandbox() (building the
-// seccomp filter with libseccomp and loading it), and what the loaded
+// profile) costs a start: the CPU time of enter_sandbox() (loading the
+// seccomp program built at build time), and what the loaded
 // filter adds to each system call afterwards. A tool for the benchmarks,
 // not a test.
 //
