@@ -17,11 +17,12 @@ int run_poststop(const Context& ctx) {
     try {
         // runc leaves the pid out once the process is gone; crun sends 0.
         oci::State state = read_hook_state(false);
+        ctx.log.set_container(state.id);
         const std::string state_dir = load_effective_policy(ctx).state_dir;
         // No record is no failure: a start that failed before writing it,
         // or a second poststop entry. Only syslog says so.
         const bool removed = remove_record(state_dir, state.id, state.bundle, ctx.log);
-        ctx.log.info(state.id + (removed ? ": record removed" : ": no record to remove"));
+        ctx.log.info(removed ? "record removed" : "no record to remove");
     } catch (const HookError& e) {
         ctx.log.error(e.line() + " (the container's removal goes on)");
     } catch (const std::exception& e) {
