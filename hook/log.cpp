@@ -140,7 +140,8 @@ void Log::configure(const LogSettings& settings) {
     int fd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0640);
     std::string why;
     struct stat st {};
-    if (fd < 0) why = std::strerror(errno);
+    // ENXIO: a FIFO nobody reads (O_NONBLOCK), or a device; either is not a log file.
+    if (fd < 0) why = errno == ENXIO ? "not a regular file" : std::strerror(errno);
     else if (::fstat(fd, &st) != 0) why = std::strerror(errno);
     else if (!S_ISREG(st.st_mode)) why = "not a regular file";
     if (why.empty()) {

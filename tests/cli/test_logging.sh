@@ -70,14 +70,14 @@ wrapper_fails wrapped-1
 precreate "$FIX/podman-precreate.json"
 check "json: every line parses, each with all fields" \
     jq -se 'length == 3 and all(.[]; (.time | test("^[0-9-]{10}T[0-9:.]{12}Z$")) and (.pid | type == "number")
-             and has("level") and has("program") and has("stage") and has("container") and has("message"))' "$LOG"
+             and has("level") and has("program") and has("stage") and has("container") and has("message"))' "$LOG" > /dev/null
 check "json: the wrapper's outcome (the spec rewritten) and its failure, with its container id" \
     jq -se '.[0].message == "spec rewritten: /tmp tmpfs 512m, 0 excluded paths, home /agent-home" and
             (.[1] | .level == "error" and .program == "oci-agent-runtime" and .stage == "create" and
-            .container == "wrapped-1" and (.message | startswith("find runtime: '"$WORK"'/no-such-runc: No such file or directory"))' "$LOG"
+            .container == "wrapped-1" and (.message | startswith("find runtime: '"$WORK"'/no-such-runc: No such file or directory")))' "$LOG" > /dev/null
 check "json: precreate's outcome, the spec named by its hostname" \
     jq -se '.[2] | .level == "info" and .program == "oci-agent-hook" and .stage == "precreate" and
-            .container == "host 8e4d2a61c0f9" and (.message | startswith("spec rewritten: /tmp tmpfs"))' "$LOG"
+            .container == "host 8e4d2a61c0f9" and (.message | startswith("spec rewritten: /tmp tmpfs"))' "$LOG" > /dev/null
 
 # Level filtering: a policy warning (an invalid tmp.size), an info outcome, a debug line.
 levels() {  # levels LEVEL -> the levels written, space-separated
@@ -147,7 +147,8 @@ in_ns() {
         mount -t tmpfs -o mode=0755 ns-dev /dev || exit 99
         if [ "$mode" != none ]; then
             rm -f "$work/syslog.ready"
-            "$0" "$work/listener.py" "$mode" "$work/syslog" & listener=$!
+            # stdin named: a background job would get /dev/null, not there.
+            "$0" "$work/listener.py" "$mode" "$work/syslog" < "$work/listener.py" & listener=$!
             for _ in $(seq 100); do [ -e "$work/syslog.ready" ] && break; sleep 0.05; done
         fi
         "$@"; rc=$?
