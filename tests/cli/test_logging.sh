@@ -17,10 +17,11 @@
 # Usage: test_logging.sh PATH-TO-oci-agent-hook
 set -u
 HOOK=${1:?usage: test_logging.sh PATH-TO-oci-agent-hook}
-HOOK=$(cd "$(dirname "$HOOK")" && pwd)/$(basename "$HOOK")
-WRAPPER=$(dirname "$HOOK")/oci-agent-runtime
 HERE=$(cd "$(dirname "$0")" && pwd)
 FIX=$HERE/../fixtures
+# shellcheck source=tests/cli/lib.sh
+. "$HERE/lib.sh"
+cli_hook_paths "$HOOK"
 PY=/usr/bin/python3
 if [ "$(id -u)" != 0 ]; then echo "skip: needs root (mount namespaces, tmpfs)"; exit 77; fi
 if ! command -v unshare > /dev/null || [ ! -x "$PY" ]; then echo "skip: needs unshare and $PY"; exit 77; fi
@@ -33,8 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 umask 022
-# shellcheck source=tests/cli/lib.sh
-. "$HERE/lib.sh"
 export OCI_AGENT_HOOK_CONFIG=$WORK/policy.json
 unset AGENT_TMP_SIZE OCI_AGENT_RUNTIME
 LOG=$WORK/hook.log
