@@ -65,7 +65,8 @@ void report(const Context& ctx, const RuntimeCall& call, const std::string& mess
     ctx.log.error(message);
     if (!call.log_file) return;
     Fd log(::open(call.log_file->c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
-    if (log.valid()) write_fully(log.get(), runtime_log_line(call.log_format, ctx.log.line(message), rfc3339_utc(std::time(nullptr))));
+    if (log.valid())
+        write_fully(log.get(), runtime_log_line(call.log_format, ctx.log.line(message), rfc3339_utc(std::time(nullptr))));
 }
 
 }  // namespace

@@ -26,8 +26,8 @@ TEST_CASE("log levels and formats by name") {
 
 TEST_CASE("rfc3339_utc") {
     CHECK(rfc3339_utc(0) == "1970-01-01T00:00:00Z");
-    CHECK(rfc3339_utc(1796055160) == "2026-11-30T18:12:40Z");
-    CHECK(rfc3339_utc(1796055160, 7) == "2026-11-30T18:12:40.007Z");
+    CHECK(rfc3339_utc(1796062360) == "2026-11-30T18:12:40Z");
+    CHECK(rfc3339_utc(1796062360, 7) == "2026-11-30T18:12:40.007Z");
 }
 
 TEST_CASE("format_log_line: JSON carries every field, one line") {
