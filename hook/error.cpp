@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "full_mount.hpp"
+
 namespace agenthook {
 
 static std::string compose(const std::string& step, const std::string& path,
@@ -26,6 +28,9 @@ std::string HookError::line() const { return what(); }
 
 HookError sys_error(const std::string& step, const std::string& path, int errnum,
                     std::string hint) {
+    // The one place errno becomes an error: the ENOSPC/EDQUOT hint is added here.
+    std::string full = no_space_hint_for(path, errnum);
+    if (!full.empty()) hint = hint.empty() ? full : hint + "; " + full;
     return HookError(step, path, std::strerror(errnum), errnum, std::move(hint));
 }
 

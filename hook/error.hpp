@@ -22,7 +22,9 @@ struct HookError : std::runtime_error {
     std::string line() const;
 };
 
-// Builds a HookError from errno: reason = strerror(errnum).
+// Builds a HookError from errno: reason = strerror(errnum). For ENOSPC and
+// EDQUOT on an absolute path the hint also names the full mount
+// (hook/full_mount.hpp).
 HookError sys_error(const std::string& step, const std::string& path, int errnum,
                     std::string hint = {});
 

@@ -68,8 +68,10 @@ int main(int argc, char** argv) {
     const Options& options = cli.options;
 
     const bool hook = is_hook_stage(options.command);
-    // podman hides a precreate hook's stderr, runc-less callers a hook's: syslog keeps a trace.
-    Log log(std::cerr, command_name(options.command), hook || options.command == Command::Precreate);
+    // The commands nobody watches log to syslog and the policy's log file
+    // too (hook/log.hpp): the stages a runtime runs, and sweep (a timer).
+    const bool records = hook || options.command == Command::Precreate || options.command == Command::Sweep;
+    Log log(std::cerr, command_name(options.command), records);
     if (hook || options.command == Command::Precreate) {
         // Inherit no environment from the runtime (a hook entry without
         // "env" gets the runtime's, and an engine may pass the container's

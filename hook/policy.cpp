@@ -285,12 +285,34 @@ void parse_cleanup(Reader& r, const Json& doc, Cleanup& c) {
     });
 }
 
+// log: all optional; a bad value is an error like any other (the file is
+// opened as root, so it must be a plain absolute path).
+void parse_log(Reader& r, const Json& doc, LogSettings& log) {
+    const Json* section = r.section(doc, "log", {"file", "format", "level"});
+    if (const Json* v = r.string_field(section, "file", "log.file")) {
+        const std::string& path = v->get_ref<const std::string&>();
+        if (path.empty() || path[0] != '/' || oci::has_dotdot_segment(path) || path.back() == '/')
+            r.fail("log.file", "\"" + path + "\" must be an absolute path to a file, without \"..\"");
+        else log.file = oci::normalize_destination(path);
+    }
+    if (const Json* v = r.string_field(section, "format", "log.format")) {
+        auto format = parse_log_format(v->get<std::string>());
+        if (format) log.format = *format;
+        else r.fail("log.format", "\"" + v->get<std::string>() + "\" is not one of \"text\", \"json\"");
+    }
+    if (const Json* v = r.string_field(section, "level", "log.level")) {
+        auto level = parse_log_level(v->get<std::string>());
+        if (level) log.level = *level;
+        else r.fail("log.level", "\"" + v->get<std::string>() + "\" is not one of \"error\", \"warn\", \"info\", \"debug\"");
+    }
+}
+
 }  // namespace
 
 Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnings) {
     Reader r(source, warnings);
     Policy p;
-    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp", "state_dir", "cleanup"});
+    r.warn_unknown(doc, "", {"tmp", "exclude", "home", "annotations", "runtime", "match", "seccomp", "state_dir", "cleanup", "log"});
     p.source = source;
 
     const Json* tmp = r.section(doc, "tmp", {"size", "max_size", "nr_inodes"});
@@ -361,6 +383,7 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
         else p.state_dir = oci::normalize_destination(path);
     }
     parse_cleanup(r, doc, p.cleanup);
+    parse_log(r, doc, p.log);
     r.finish();
     return p;
 }
@@ -368,7 +391,7 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
 Json policy_to_json(const Policy& p) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", p.home_mode);
-    return Json{
+    Json j{
         {"tmp", {{"size", format_size(p.tmp_size)}, {"max_size", format_size(p.tmp_max_size)},
                  {"nr_inodes", p.tmp_nr_inodes}}},
         {"exclude", {{"paths", p.exclude_paths}, {"size", format_size(p.exclude_size)},
@@ -382,7 +405,11 @@ Json policy_to_json(const Policy& p) {
         {"cleanup", {{"enabled", p.cleanup.enabled}, {"patterns", p.cleanup.patterns},
                      {"max_age", format_age(p.cleanup.max_age)}, {"min_age", format_age(p.cleanup.min_age)},
                      {"teardown_paths", p.cleanup.teardown_paths}}},
+        {"log", {{"format", log_format_name(p.log.format)}, {"level", log_level_name(p.log.level)}}},
     };
+    // No file is no "file" key: an empty one would not parse back.
+    if (!p.log.file.empty()) j["log"]["file"] = p.log.file;
+    return j;
 }
 
 bool matches_annotations(const Policy& policy, const Json& annotations) {

@@ -10,6 +10,7 @@
 
 #include "../oci/json.hpp"
 #include "error.hpp"
+#include "log.hpp"
 
 namespace agenthook {
 
@@ -61,6 +62,8 @@ struct Policy {
     // built-in defaults when the default file is missing.
     std::string source = "built-in defaults";
     Cleanup cleanup;
+    // "log": the level of syslog and the log file, and the file (hook/log.hpp).
+    LogSettings log;
 };
 
 using Warnings = std::vector<std::string>;

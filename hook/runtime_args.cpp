@@ -14,6 +14,9 @@ namespace {
 constexpr std::array<std::string_view, 6> kValued = {"log", "log-format", "root", "criu", "rootless",
                                                       "cgroup-manager"};
 
+// Options of create and run (runc and crun) that take a value, besides --bundle.
+constexpr std::array<std::string_view, 5> kCreateValued = {"console-socket", "pid-file", "preserve-fds", "config", "f"};
+
 // "--log=x" -> {"log", "x"}; "-b" -> {"b", nullopt}; "x" -> nullopt (not an option).
 struct Opt {
     std::string name;
@@ -46,9 +49,15 @@ RuntimeCall parse_runtime_call(const std::vector<std::string>& args) {
     if (!call.creates()) return call;
     for (++i; i < args.size(); ++i) {
         auto opt = as_option(args[i]);
-        if (!opt || (opt->name != "bundle" && opt->name != "b")) continue;
-        if (opt->value) call.bundle = opt->value;
-        else if (i + 1 < args.size()) call.bundle = args[++i];
+        if (!opt) {
+            call.id = args[i];  // the only positional argument of create and run
+            continue;
+        }
+        const bool bundle = opt->name == "bundle" || opt->name == "b";
+        const bool valued = bundle || std::find(kCreateValued.begin(), kCreateValued.end(), opt->name) != kCreateValued.end();
+        std::optional<std::string> value = opt->value;
+        if (valued && !value && i + 1 < args.size()) value = args[++i];
+        if (bundle && value) call.bundle = value;
     }
     return call;
 }

@@ -16,6 +16,7 @@ struct RuntimeCall {
     std::optional<std::string> bundle;    // create/run --bundle/-b; nullopt: the working directory
     std::optional<std::string> log_file;  // global --log
     std::string log_format = "text";      // global --log-format
+    std::optional<std::string> id;        // create/run: the container id (the positional argument)
     bool creates() const { return command == "create" || command == "run"; }
 };
 

@@ -126,7 +126,7 @@ the record of what hook mode enforced in each running container (the policy's \\
 success.
 .TP
 .B 1
-a failure: one line on standard error, \\fBoci\\-agent\\-hook: \\fIstage\\fB: \\fIstep\\fB: \\fIpath\\fB: \\fIreason\\fR (in hook mode and precreate also sent to syslog, facility daemon).
+a failure: one line on standard error, \\fBoci\\-agent\\-hook: \\fIstage\\fB: \\fIstep\\fB: \\fIpath\\fB: \\fIreason\\fR (the stages a runtime runs, the runtime wrapper and sweep also send it, and each stage's outcome, to syslog, facility daemon, and to the policy's \\fBlog.file\\fR when set).
 .TP
 .B 2
 a usage error.

@@ -33,7 +33,7 @@ struct Context {
     Environment env;
     std::ostream& out;
     std::ostream& err;
-    const Log& log;
+    Log& log;  // not const: the policy configures it (load_effective_policy)
 };
 
 int run_precreate(const Context& ctx);

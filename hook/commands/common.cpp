@@ -24,7 +24,11 @@ oci::State read_hook_state(bool pid_required) {
 Policy load_effective_policy(const Context& ctx) {
     Warnings warnings;
     Policy policy = load_policy(choose_policy_source(ctx.options.config_path, ctx.env.policy_path), warnings);
+    // Before any warning: a log file the policy names gets them too. Hook
+    // mode gets here before it enters its sandbox (the file is opened now).
+    ctx.log.configure(policy.log);
     for (const auto& w : warnings) ctx.log.warn(w);
+    ctx.log.debug("policy: " + policy.source);
     return policy;
 }
 

@@ -13,6 +13,7 @@
 #include "../id_map.hpp"
 #include "../in_container.hpp"
 #include "../live_plan.hpp"
+#include "../outcome.hpp"
 #include "../records.hpp"
 #include "../sandbox.hpp"
 #include "../sys_linux.hpp"
@@ -80,6 +81,7 @@ int run_hook(const Context& ctx) {
     const auto deadline = Clock::now() + kHookDeadline;
     const std::string state_name = kStateName;
     oci::State state = read_hook_state(true);
+    ctx.log.set_container(state.id);  // every later line, the failure included, names it
     // createContainer and later stages carry pid 0 (crun) or 1 (runc: the
     // host's init), neither of them the container's process.
     if (state.pid <= 1)
@@ -107,7 +109,7 @@ int run_hook(const Context& ctx) {
     // The worker gets what is left of the hook's deadline.
     const auto worker_deadline = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, worker_deadline);
-    for (const auto& a : actions) ctx.log.info(state.id + ": " + a);
+    for (const auto& a : actions) ctx.log.debug(a);
 
     // Only when the record adds something (a restart of a container whose
     // config already records the contract writes nothing), and without
@@ -115,6 +117,7 @@ int run_hook(const Context& ctx) {
     // container dies with the machine, so only readers' atomicity matters.
     if (r.changed) oci::write_file_atomic(config_path, oci::dump(r.config), oci::Durability::UntilReboot);
     record_enforced(ctx, state, live, r.plan, policy, host_uid);
+    ctx.log.info("contract applied: " + contract_summary(r.plan));
     return 0;
 }
 

@@ -42,16 +42,16 @@ std::optional<Record> record_for_teardown(const Context& ctx, const oci::State& 
     std::optional<Record> r;
     guarded(ctx, " (no teardown)" + std::string(kGoesOn), [&] { r = read_record(state_dir, state.id); });
     if (!r) {
-        ctx.log.info(state.id + ": no record, so no host uid: teardown skipped, nothing removed");
+        ctx.log.info("no record, so no host uid: teardown skipped, nothing removed");
         return std::nullopt;
     }
     if (r->bundle != state.bundle) {
-        ctx.log.warn(state.id + ": the record is for bundle " + r->bundle + ", not " + state.bundle +
+        ctx.log.warn("the record is for bundle " + r->bundle + ", not " + state.bundle +
                      ": teardown skipped, nothing removed");
         return std::nullopt;
     }
     if (!r->host_uid) {
-        ctx.log.warn(state.id + ": the record has no host uid (written by an older hook, or the uid could not be "
+        ctx.log.warn("the record has no host uid (written by an older hook, or the uid could not be "
                                 "read at start): teardown skipped, nothing removed");
         return std::nullopt;
     }
@@ -65,12 +65,12 @@ void tear_down(const Context& ctx, const oci::State& state, const Policy& policy
     // Read after this container's record is gone: live_records prunes the
     // records of stopped containers, this one's included.
     if (auto why = teardown_refusal(state.id, uid, live_records(policy.state_dir, ctx.log))) {
-        ctx.log.warn(state.id + ": teardown refused: " + *why + "; nothing removed");
+        ctx.log.warn("teardown refused: " + *why + "; nothing removed");
         return;
     }
     for (const SweepSummary& s : teardown_paths(policy.cleanup, uid, std::time(nullptr), false)) {
-        ctx.log.info(state.id + ": teardown (host uid " + std::to_string(uid) + ") " + summary_line(s));
-        for (const auto& e : s.errors) ctx.log.error(state.id + ": teardown: " + e);
+        ctx.log.info("teardown (host uid " + std::to_string(uid) + ") " + summary_line(s));
+        for (const auto& e : s.errors) ctx.log.error("teardown: " + e);
     }
 }
 
@@ -83,6 +83,7 @@ int run_poststop(const Context& ctx) {
     guarded(ctx, kGoesOn, [&] {
         // runc leaves the pid out once the process is gone; crun sends 0.
         state = read_hook_state(false);
+        ctx.log.set_container(state.id);
         policy = load_effective_policy(ctx);
         read = true;
     });
@@ -93,7 +94,7 @@ int run_poststop(const Context& ctx) {
         // No record is no failure: a start that failed before writing it,
         // or a second poststop entry. Only syslog says so.
         const bool removed = remove_record(policy.state_dir, state.id, state.bundle, ctx.log);
-        ctx.log.info(state.id + (removed ? ": record removed" : ": no record to remove"));
+        ctx.log.info(removed ? "record removed" : "no record to remove");
     });
     if (record) guarded(ctx, kGoesOn, [&] { tear_down(ctx, state, policy, *record); });
     return 0;

@@ -13,6 +13,7 @@
 
 #include "../../oci/config.hpp"
 #include "../../oci/json_io.hpp"
+#include "../outcome.hpp"
 #include "../sandbox.hpp"
 #include "command.hpp"
 
@@ -30,11 +31,16 @@ int run_precreate(const Context& ctx) {
     const std::string text = oci::read_fd_bounded(STDIN_FILENO, name, oci::kMaxDocumentBytes, kSpecDeadline);
     oci::Json out;
     try {
+        oci::Json config = oci::parse_object(text, name);
+        ctx.log.set_container(spec_label(config));
         Policy policy = load_effective_policy(ctx);
-        out = plan_rewrite(ctx, oci::parse_object(text, name), name, policy, Registration::Self).config;
+        Rewrite r = plan_rewrite(ctx, std::move(config), name, policy, Registration::Self);
+        out = std::move(r.config);
+        ctx.log.info("spec rewritten: " + contract_summary(r.plan));
     } catch (const HookError& e) {
         // Parsed again rather than copied up front: the failure path pays, not every start.
         oci::Json config = oci::parse_object(text, name);
+        ctx.log.set_container(spec_label(config));
         oci::validate_config(config, name);  // a spec that cannot carry the hook entry fails here
         ctx.log.error(e.line() + " (the spec goes on unchanged; the createRuntime stage refuses the container)");
         // crun shows a failing hook only by its exit code, and writes the

@@ -14,6 +14,7 @@
 #include "../../oci/config.hpp"
 #include "../../oci/json_io.hpp"
 #include "../fd.hpp"
+#include "../outcome.hpp"
 #include "../runtime_args.hpp"
 #include "command.hpp"
 
@@ -22,15 +23,6 @@ namespace agenthook {
 namespace {
 
 constexpr const char* kContainerType = "io.kubernetes.cri.container-type";
-
-std::string rfc3339_now() {
-    std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return buf;
-}
 
 // Rewrites the bundle's config.json, unless the container is one to leave
 // alone: a CRI pod sandbox, or one the policy's match.annotations rejects.
@@ -49,6 +41,7 @@ void prepare_bundle(const Context& ctx, const RuntimeCall& call, const Policy& p
     }
     Rewrite r = plan_rewrite(ctx, std::move(config), path, policy, Registration::Self);
     if (r.changed) oci::write_file_atomic(path, oci::dump(r.config));
+    ctx.log.info("spec rewritten: " + contract_summary(r.plan));
 }
 
 // The real runtime: OCI_AGENT_RUNTIME, else the policy's runtime.path;
@@ -72,13 +65,15 @@ void report(const Context& ctx, const RuntimeCall& call, const std::string& mess
     ctx.log.error(message);
     if (!call.log_file) return;
     Fd log(::open(call.log_file->c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
-    if (log.valid()) write_fully(log.get(), runtime_log_line(call.log_format, ctx.log.line(message), rfc3339_now()));
+    if (log.valid())
+        write_fully(log.get(), runtime_log_line(call.log_format, ctx.log.line(message), rfc3339_utc(std::time(nullptr))));
 }
 
 }  // namespace
 
 int run_runtime_wrapper(const Context& ctx, const std::vector<std::string>& args) {
     RuntimeCall call = parse_runtime_call({args.begin() + (args.empty() ? 0 : 1), args.end()});
+    if (call.id) ctx.log.set_container(*call.id);
     std::string real;
     try {
         Policy policy;

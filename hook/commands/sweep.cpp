@@ -64,7 +64,10 @@ int run_sweep(const Context& ctx) {
         for (const auto& e : s.errors) ctx.log.error(e);
         failed = failed || !s.errors.empty();
         // A target that could not be read at all has no summary to give.
-        if (s.errors.empty() || s.entries > 0 || !s.listing.empty()) ctx.out << summary_line(s) << "\n";
+        if (s.errors.empty() || s.entries > 0 || !s.listing.empty()) {
+            ctx.out << summary_line(s) << "\n";
+            ctx.log.info(summary_line(s));
+        }
     }
     return failed ? 1 : 0;
 }

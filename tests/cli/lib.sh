@@ -13,6 +13,14 @@ check() {
     return 0
 }
 
+# cli_hook_paths PATH-TO-oci-agent-hook: sets HOOK to it as an absolute
+# path and WRAPPER to the oci-agent-runtime link beside it.
+cli_hook_paths() {
+    HOOK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+    # shellcheck disable=SC2034  # the sourcing scripts use it
+    WRAPPER=$(dirname "$HOOK")/oci-agent-runtime
+}
+
 has() { grep -qF -- "$2" <<< "$1"; }
 one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && [ -n "$1" ]; }
 

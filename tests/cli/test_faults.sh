@@ -21,8 +21,6 @@
 # FAULTS_SECONDS (default 40): each case stops early after this many seconds.
 set -u
 HOOK=${1:?usage: test_faults.sh PATH-TO-oci-agent-hook}
-HOOK=$(cd "$(dirname "$HOOK")" && pwd)/$(basename "$HOOK")
-WRAPPER=$(dirname "$HOOK")/oci-agent-runtime
 HERE=$(cd "$(dirname "$0")" && pwd)
 FIX=$HERE/../fixtures
 kills=${FAULTS_KILLS:-100}
@@ -41,6 +39,7 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck source=tests/cli/lib.sh
 . "$HERE/lib.sh"
+cli_hook_paths "$HOOK"
 
 export OCI_AGENT_HOOK_CONFIG=$WORK/policy.json
 echo '{}' > "$OCI_AGENT_HOOK_CONFIG"

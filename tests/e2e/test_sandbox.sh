@@ -10,7 +10,9 @@
 # this runtime and this mode take: the ENOSYS run takes the fallbacks); and
 # the TZ file the entry's environment names is never opened (glibc's
 # syslog() reads TZ the first time it stamps a line: a hook that kept the
-# runtime's environment would open it).
+# runtime's environment would open it). The policy names a log file
+# (log.file): the hook opens it before the filter and writes its actions
+# and its outcome there under the filter.
 # precreate, run as podman runs it with the same environment, loads its
 # own filter before it writes the spec to stdout.
 #
@@ -69,7 +71,10 @@ b=$(probe_bundle sandbox --user 1000:1000 --hook "$HOOK" -- "/probe /tmp")
 # A state_dir that does not exist yet: the record's directory is made under
 # the filter too.
 state_dir=$E2E_WORK/records
-hook_use_policy "$b" "$(write_policy sandbox-policy "{\"state_dir\": \"$state_dir\"}")"
+# A log file (policy log.file): opened before the filter, written under it.
+log_file=$E2E_WORK/hook-log.json
+hook_use_policy "$b" "$(write_policy sandbox-policy "{\"state_dir\": \"$state_dir\",
+    \"log\": {\"file\": \"$log_file\", \"format\": \"json\", \"level\": \"debug\"}}")"
 env_json=$(printf '%s\n' "${hostile_env[@]}" | jq -R . | jq -s .)
 # In ENOSYS mode the entry becomes enosys_exec's first (the runtime does it
 # just before the start), and strace goes in front of whatever is there.
@@ -88,6 +93,29 @@ check "sandboxed hook: the first mount is made after the filter" after_the_filte
 check "sandboxed hook: config.json is replaced after the filter" after_the_filter '^[0-9]+ +rename(at2?)?\(.*config\.json'
 check "sandboxed hook: the record is written after the filter, its directory made" after_the_filter "^[0-9]+ +mkdir(at)?\\(.*$state_dir\""
 check "sandboxed hook: the record is there" compgen -G "$state_dir/oah-*.json"
+# Before the hook's own filter, the last one loaded: in ENOSYS mode
+# enosys_exec loads one before it runs the hook.
+log_opened_before_filter() {
+    local opened filter
+    opened=$(first_line "$trace" "openat\\(.*$log_file\"")
+    filter=$(grep -nE -- "$filter_loaded" "$trace" | tail -n 1 | cut -d: -f1 | grep . || echo 0)
+    [ "$opened" -gt 0 ] && [ "$filter" -gt "$opened" ] && return 0
+    echo "     the log file is opened at line $opened of the trace, the hook's filter loaded at line $filter"
+    show_trace "$log_file|SECCOMP_SET_MODE_FILTER"
+    return 1
+}
+check "sandboxed hook: the log file is opened before the filter" log_opened_before_filter
+# Written after the filter: the actions in the container, then the outcome.
+logged() {  # logged JQ-FILTER: some line of the log file satisfies it
+    jq -se "any(.[]; $1)" "$log_file" > /dev/null 2>&1 && return 0
+    printf '     log file: %s\n' "$(cat "$log_file" 2> /dev/null)"
+    return 1
+}
+check "sandboxed hook: the log file has the actions in the container (debug)" \
+    logged '.stage == "createRuntime" and .level == "debug" and (.message | startswith("mounted tmpfs /tmp"))'
+check "sandboxed hook: the log file has the outcome, with the container id" \
+    logged '.stage == "createRuntime" and .level == "info" and (.container | length > 0) and
+            (.message | startswith("contract applied: /tmp tmpfs 512m"))'
 check "sandboxed hook: no call after the filter was refused (EPERM) or killed" nothing_refused
 check "sandboxed hook: the hook never opened the TZ its entry's environment named" tz_never_opened
 

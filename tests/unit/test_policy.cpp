@@ -585,3 +585,47 @@ TEST_CASE("cleanup: unknown keys warn; policy_to_json round-trips it") {
     CHECK(back.cleanup.teardown_paths == p.cleanup.teardown_paths);
     CHECK(back.cleanup.patterns == p.cleanup.patterns);
 }
+
+TEST_CASE("log: absent means no file, text, level info") {
+    Warnings w;
+    Policy p = parse("{}", w);
+    CHECK(p.log.file.empty());
+    CHECK(p.log.format == LogFormat::Text);
+    CHECK(p.log.level == LogLevel::Info);
+    CHECK(policy_to_json(p)["log"] == Json{{"format", "text"}, {"level", "info"}});
+}
+
+TEST_CASE("log: file, format and level are read and round-trip") {
+    Warnings w;
+    Policy p = parse(R"({"log":{"file":"/var/log//oci-agent-hook.log","format":"json","level":"debug"}})", w);
+    CHECK(w.empty());
+    CHECK(p.log.file == "/var/log/oci-agent-hook.log");
+    CHECK(p.log.format == LogFormat::Json);
+    CHECK(p.log.level == LogLevel::Debug);
+    for (const char* level : {"error", "warn", "info", "debug"})
+        CHECK(log_level_name(parse(std::string(R"({"log":{"level":")") + level + "\"}}", w).log.level) ==
+              std::string(level));
+    Policy q = parse_policy(policy_to_json(p), "again", w);
+    CHECK(policy_to_json(q) == policy_to_json(p));
+}
+
+TEST_CASE("log: bad values are errors naming the JSON path") {
+    CHECK(first_error(R"({"log":{"file":"var/log/x.log"}})").find("log.file: \"var/log/x.log\" must be an absolute path") !=
+          std::string::npos);
+    CHECK(first_error(R"({"log":{"file":"/var/log/../../etc/shadow"}})").find("log.file:") != std::string::npos);
+    CHECK(first_error(R"({"log":{"file":"/var/log/"}})").find("log.file:") != std::string::npos);
+    CHECK(first_error(R"({"log":{"file":""}})").find("log.file:") != std::string::npos);
+    CHECK(first_error(R"({"log":{"file":7}})").find("log.file: expected string, got number") != std::string::npos);
+    CHECK(first_error(R"({"log":{"format":"xml"}})").find("log.format: \"xml\" is not one of \"text\", \"json\"") !=
+          std::string::npos);
+    CHECK(first_error(R"({"log":{"level":"verbose"}})").find("log.level: \"verbose\" is not one of") != std::string::npos);
+    CHECK(first_error(R"({"log":{"level":"INFO"}})").find("log.level:") != std::string::npos);
+    CHECK(first_error(R"({"log":"/var/log/x.log"})").find("log: expected object, got string") != std::string::npos);
+}
+
+TEST_CASE("log: an unknown key warns like every other section's") {
+    Warnings w;
+    Policy p = parse(R"({"log":{"file":"/l.log","rotate":true}})", w);
+    CHECK(p.log.file == "/l.log");
+    CHECK(any_contains(w, "policy.json: log.rotate: unknown key, ignored"));
+}

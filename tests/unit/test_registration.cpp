@@ -57,6 +57,7 @@ TEST_CASE("parse_runtime_call: runc and crun command lines as containerd and Doc
     CHECK(shim.bundle == "/b");
     CHECK(shim.log_file == "/b/log.json");
     CHECK(shim.log_format == "json");
+    CHECK(shim.id == "id");
 
     RuntimeCall eq = parse_runtime_call({"--log=/l", "--log-format=json", "--systemd-cgroup", "run", "--bundle=/b2", "id"});
     CHECK(eq.command == "run");
@@ -67,6 +68,12 @@ TEST_CASE("parse_runtime_call: runc and crun command lines as containerd and Doc
     CHECK(parse_runtime_call({"create", "-b=/b4", "id"}).bundle == "/b4");
     CHECK(parse_runtime_call({"create", "-bundle", "/b5", "id"}).bundle == "/b5");
     CHECK_FALSE(parse_runtime_call({"create", "id"}).bundle.has_value());  // the working directory
+    // The container id is the positional argument, wherever the options' values are.
+    CHECK(parse_runtime_call({"create", "--console-socket", "/s.sock", "--bundle", "/b", "--pid-file", "/p", "abc"}).id == "abc");
+    CHECK(parse_runtime_call({"run", "abc", "-b", "/b", "--pid-file=/p", "--detach"}).id == "abc");
+    CHECK(parse_runtime_call({"create", "--preserve-fds", "3", "-f", "/c.json", "abc"}).id == "abc");
+    CHECK_FALSE(parse_runtime_call({"create", "--bundle", "/b"}).id.has_value());
+    CHECK_FALSE(parse_runtime_call({"delete", "abc"}).id.has_value());  // only create and run are read
 
     RuntimeCall state = parse_runtime_call({"--root", "/r", "state", "--bundle", "/not-read", "id"});
     CHECK(state.command == "state");
