@@ -171,7 +171,7 @@ plant planted-root 0
 poststop_direct planted-root
 check "poststop, host uid 0: exit 0" test "$rc" -eq 0
 check "poststop, host uid 0: one line saying why nothing goes" expect_eq stderr "$err" \
-    "oci-agent-hook: poststop: warning: planted-root: teardown refused: the container ran as host uid 0 (root): root's entries in a shared directory are not only this container's; nothing removed"
+    "oci-agent-hook: poststop: warning: teardown refused: the container ran as host uid 0 (root): root's entries in a shared directory are not only this container's; nothing removed"
 check "poststop, host uid 0: root's entry stays" there "$SHARED/claude-r"
 check "poststop, host uid 0: the record is gone" gone "$(record planted-root)"
 rm -rf "$SHARED/claude-r"
@@ -182,7 +182,7 @@ plant planted-old null
 poststop_direct planted-old
 check "poststop, a record without host uid: exit 0" test "$rc" -eq 0
 check "poststop, a record without host uid: one line saying so" has "$err" \
-    "planted-old: the record has no host uid (written by an older hook"
+    "oci-agent-hook: poststop: warning: the record has no host uid (written by an older hook"
 check "poststop, a record without host uid: nothing removed" there "$SHARED/claude-z"
 check "poststop, a record without host uid: the record is gone" gone "$(record planted-old)"
 poststop_direct never-recorded
