@@ -7,14 +7,11 @@
 
 #include <cerrno>
 
+#include "../oci/mount.hpp"
+
 namespace agenthook {
 
 namespace {
-
-bool at_or_under(std::string_view path, std::string_view dir) {
-    if (dir == "/") return true;
-    return path.substr(0, dir.size()) == dir && (path.size() == dir.size() || path[dir.size()] == '/');
-}
 
 std::string kib(uint64_t blocks, uint64_t block_size) { return std::to_string(blocks * block_size / 1024); }
 
@@ -41,7 +38,7 @@ const MountInfo* containing_mount(const std::vector<MountInfo>& table, std::opti
         if (const MountInfo* m = find_mount(table, *mnt_id)) return m;
     const MountInfo* best = nullptr;
     for (const auto& m : table)
-        if (at_or_under(path, m.mount_point) && (!best || m.mount_point.size() >= best->mount_point.size())) best = &m;
+        if (oci::is_at_or_under(path, m.mount_point) && (!best || m.mount_point.size() >= best->mount_point.size())) best = &m;
     return best;
 }
 

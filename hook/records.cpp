@@ -47,7 +47,7 @@ Record make_record(const std::string& id, int pid, const std::string& bundle, co
     }
     if (!plan.home.path.empty()) r.home = RecordHome{plan.home.path, plan.home.uid, plan.home.gid};
     r.policy = policy_source;
-    r.time = format_rfc3339_utc(now);
+    r.time = rfc3339_utc(now);
     r.pid_start_time = pid_start_time;
     r.host_uid = host_uid;
     return r;
@@ -137,14 +137,6 @@ Record record_from_json(const Json& doc, const std::string& name) {
     if (auto it = doc.find("host_uid"); it != doc.end() && !it->is_null())
         r.host_uid = static_cast<uint32_t>(f.uint("host_uid", 0xfffffffeu));
     return r;
-}
-
-std::string format_rfc3339_utc(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 std::optional<std::time_t> parse_rfc3339_utc(const std::string& text) {

@@ -71,8 +71,8 @@ Record make_record(const std::string& id, int pid, const std::string& bundle, co
 oci::Json record_to_json(const Record& r);
 Record record_from_json(const oci::Json& doc, const std::string& name);
 
-// PURE: "2026-11-30T14:38:00Z"; parse_rfc3339_utc reads exactly that form back.
-std::string format_rfc3339_utc(std::time_t t);
+// PURE: reads back exactly the form rfc3339_utc (log.hpp) writes without
+// milliseconds, "2026-11-30T14:38:00Z": a record's time.
 std::optional<std::time_t> parse_rfc3339_utc(const std::string& text);
 
 // PURE: field 22 (starttime) of a /proc/<pid>/stat line, read after the

@@ -122,7 +122,7 @@ TEST_CASE("record_from_json: anything else is refused, naming the file and field
 }
 
 TEST_CASE("RFC 3339 UTC: written and read back exactly") {
-    CHECK(format_rfc3339_utc(0) == "1970-01-01T00:00:00Z");
+    CHECK(rfc3339_utc(0) == "1970-01-01T00:00:00Z");
     CHECK(parse_rfc3339_utc("2026-11-30T14:38:00Z") == std::optional<std::time_t>(1796049480));
     for (const char* bad : {"2026-11-30T14:38:00", "2026-11-30 14:38:00Z", "2026-13-30T14:38:00Z", "2026-11-30T14:38:00Zx", ""})
         CHECK_FALSE_MESSAGE(parse_rfc3339_utc(bad), bad);
