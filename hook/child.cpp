@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -49,8 +50,7 @@ std::string error_reply(const HookError& e) {
     ::_exit(write_fully(out, msg) ? 0 : 3);
 }
 
-}  // namespace
-
+// The lines of a worker's reply ("a\nb\n" -> {"a", "b"}).
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
     std::size_t pos = 0;
@@ -62,6 +62,8 @@ std::vector<std::string> split_lines(const std::string& text) {
     }
     return lines;
 }
+
+}  // namespace
 
 std::string run_in_child(const std::function<std::string()>& body, std::chrono::milliseconds deadline,
                          const std::string& step, const std::string& path) {

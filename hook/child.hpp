@@ -6,7 +6,6 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <vector>
 
 namespace agenthook {
 
@@ -17,8 +16,5 @@ namespace agenthook {
 // reported with its exit status; these errors name `step` and `path`.
 std::string run_in_child(const std::function<std::string()>& body, std::chrono::milliseconds deadline,
                          const std::string& step, const std::string& path);
-
-// The lines of a worker's reply ("a\nb\n" -> {"a", "b"}).
-std::vector<std::string> split_lines(const std::string& text);
 
 }  // namespace agenthook

@@ -16,9 +16,11 @@ namespace {
 std::string kib(uint64_t blocks, uint64_t block_size) { return std::to_string(blocks * block_size / 1024); }
 
 // The mountinfo text, read without the bounded readers of oci/json_io:
-// their failures are sys_error()s, which would come back here.
+// their failures are sys_error()s, which would come back here. The calling
+// thread's table: hook mode's worker thread is in the container's mount
+// namespace, the rest of the process in the host's.
 std::string read_mountinfo() {
-    int fd = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    int fd = ::open("/proc/thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return {};
     std::string text;
     char buf[8192];

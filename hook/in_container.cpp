@@ -1,32 +1,21 @@
 #include "in_container.hpp"
 
-#include <memory>
+#include <utility>
 
 #include "apply.hpp"
-#include "child.hpp"
+#include "worker_thread.hpp"
 
 namespace agenthook {
 
-namespace {
-constexpr const char* kStep = "apply in container";
-}  // namespace
-
-std::vector<std::string> apply_in_child(const LivePlan& plan,
-                                        const std::function<std::unique_ptr<Sys>()>& make_sys,
-                                        std::chrono::milliseconds deadline) {
-    // One action per line: the actions never hold a newline of their own.
-    return split_lines(run_in_child(
-        [&] {
-            auto sys = make_sys();
-            std::string lines;
-            for (auto line : apply(plan, *sys)) {
-                for (char& c : line)
-                    if (c == '\n') c = ' ';
-                lines += line + "\n";
-            }
-            return lines;
-        },
-        deadline, kStep, plan.rootfs));
+std::vector<std::string> apply_in_worker(const LivePlan& plan, std::function<std::unique_ptr<Sys>()> make_sys,
+                                         std::chrono::milliseconds deadline) {
+    // The plan is copied: a worker left behind at the deadline outlives
+    // the caller's.
+    std::function<std::vector<std::string>()> body = [plan, make_sys = std::move(make_sys)] {
+        auto sys = make_sys();
+        return apply(plan, *sys);
+    };
+    return run_in_thread(std::move(body), deadline, "apply in container", plan.rootfs);
 }
 
 }  // namespace agenthook

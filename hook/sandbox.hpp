@@ -1,8 +1,9 @@
 #pragma once
 // The hook sandboxes itself: once its inputs are read and validated, and
 // before it touches a container, it sets PR_SET_NO_NEW_PRIVS and loads the
-// seccomp allow-list of hook/sandbox_profile.hpp on itself. Both are kept
-// across fork, so the worker that enters the container runs under them too.
+// seccomp allow-list of hook/sandbox_profile.hpp on itself. A thread
+// created after inherits both, so the worker that enters the container runs
+// under them too.
 //
 // Fail closed: when either cannot be set, enter_sandbox throws and the hook
 // refuses the container. Every kernel the hook runs on has seccomp filters

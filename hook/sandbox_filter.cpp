@@ -4,7 +4,7 @@
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
+#include <sched.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -48,11 +48,15 @@ void add_rule(scmp_filter_ctx ctx, const SandboxRule& rule) {
         case ArgRule::UnixSocketOnly:
             check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX)), what);
             break;
-        case ArgRule::NoNewNamespaces: {
-            const scmp_arg_cmp flags{kCloneFlagsArg, SCMP_CMP_MASKED_EQ, sandbox_clone_namespace_flags(), 0};
+        case ArgRule::ThreadOnly: {
+            const scmp_arg_cmp flags{kCloneFlagsArg, SCMP_CMP_MASKED_EQ,
+                                     sandbox_clone_namespace_flags() | CLONE_THREAD, CLONE_THREAD};
             check(seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &flags), what);
             break;
         }
+        case ArgRule::FsOnly:
+            check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, CLONE_FS)), what);
+            break;
         case ArgRule::NoExec:
             check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)), what);
             break;
@@ -63,9 +67,6 @@ void add_rule(scmp_filter_ctx ctx, const SandboxRule& rule) {
             check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC)), what);
             check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, F_GETFL)), what);
             check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, F_SETFD)), what);
-            break;
-        case ArgRule::DeathSignalOnly:
-            check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG)), what);
             break;
         case ArgRule::Enosys: check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0), what); break;
     }

@@ -23,10 +23,11 @@ constexpr SandboxRule kCommon[] = {
 
 // Hook mode only.
 constexpr SandboxRule kHook[] = {
-    // The worker: fork, wait for it (with a deadline), kill it when late.
-    {"clone", ArgRule::NoNewNamespaces}, {"clone3", ArgRule::Enosys}, {"set_robust_list"},
-    {"wait4"}, {"kill"}, {"pipe2"}, {"poll"}, {"ppoll"},
-    {"prctl", ArgRule::DeathSignalOnly}, {"getppid"},
+    // The worker thread (hook/worker_thread.hpp): created, waited for with
+    // a deadline; it gives up the shared root and working directory before
+    // it enters the container. No new process: clone only makes threads.
+    {"clone", ArgRule::ThreadOnly}, {"clone3", ArgRule::Enosys}, {"set_robust_list"}, {"rseq"},
+    {"unshare", ArgRule::FsOnly},
     // Pinning the container and entering its mount namespace.
     {"pidfd_open"}, {"pidfd_send_signal"}, {"setns"},
     {"fchdir"},  // into the hook's procfs fd, to reach it by "." after setns

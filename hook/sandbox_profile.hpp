@@ -11,7 +11,7 @@ namespace agenthook {
 
 enum class SandboxProfile {
     // createRuntime / prestart, from the moment every input is read and
-    // validated: the worker's fork, setns into the container, the path
+    // validated: the worker thread, setns into the container, the path
     // walk, the mounts, chown/chmod, waiting for the worker, syslog, and
     // the atomic config.json write.
     Hook,
@@ -25,13 +25,14 @@ enum class SandboxProfile {
 enum class ArgRule {
     Any,              // allowed with any arguments
     UnixSocketOnly,   // socket(2): only AF_UNIX (syslog's /dev/log)
-    NoNewNamespaces,  // clone(2): none of the CLONE_NEW* flags (a fork, not a namespace)
+    ThreadOnly,       // clone(2): CLONE_THREAD and none of the CLONE_NEW* flags (a thread;
+                      // no new process, no namespace)
+    FsOnly,           // unshare(2): only CLONE_FS (the worker thread's own root and cwd)
     NoExec,           // mmap(2)/mprotect(2): never PROT_EXEC (no new code in the hook)
     TcgetsOnly,       // ioctl(2): only TCGETS (isatty() of a standard stream)
     FdFlagsOnly,      // fcntl(2): only F_DUPFD_CLOEXEC (walks keep the start fd),
                       // F_GETFL and F_SETFD (fdopendir checks the fd it is given and
                       // marks it close-on-exec)
-    DeathSignalOnly,  // prctl(2): only PR_SET_PDEATHSIG (the worker dies with the hook)
     Enosys,           // not allowed, answered ENOSYS instead of EPERM: clone3, whose
                       // flags live in memory a filter cannot read; glibc falls back to
                       // clone(2) on ENOSYS only
@@ -47,7 +48,7 @@ struct SandboxRule {
 // architecture lacks.
 std::vector<SandboxRule> sandbox_rules(SandboxProfile profile);
 
-// The CLONE_NEW* flags clone(2) may not carry under ArgRule::NoNewNamespaces.
+// The CLONE_NEW* flags clone(2) may not carry under ArgRule::ThreadOnly.
 uint64_t sandbox_clone_namespace_flags();
 
 }  // namespace agenthook

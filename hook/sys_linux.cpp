@@ -101,7 +101,8 @@ bool pidfd_alive(int pidfd) {
 HostMountNs host_mount_ns(int nsfd, const std::string& path_for_errors) {
     struct stat theirs{}, ours{};
     if (fstat(nsfd, &theirs) < 0) throw sys_error(kEnterStep, path_for_errors, errno);
-    if (stat("/proc/self/ns/mnt", &ours) < 0) throw sys_error(kEnterStep, "/proc/self/ns/mnt", errno);
+    // thread-self: the hook's worker is a thread (hook/worker_thread.hpp).
+    if (stat("/proc/thread-self/ns/mnt", &ours) < 0) throw sys_error(kEnterStep, "/proc/thread-self/ns/mnt", errno);
     if (same_inode(theirs, ours)) return HostMountNs::Ours;
     struct stat init_ns{};
     if (stat("/proc/1/ns/mnt", &init_ns) == 0 && same_inode(theirs, init_ns)) return HostMountNs::Init;
@@ -152,13 +153,15 @@ IdMaps LinuxSys::pin_container(int pid) {
         throw HookError(kEnterStep, who, "its mount namespace is the one of pid 1, the host's init", 0,
                         "refused: not a container; register the hook at createRuntime or prestart");
 
-    // Our own /proc directory in the host's procfs: after setns, mountinfo
-    // and the fd magic links are read through it, never through whatever
-    // the container's namespace has at /proc.
-    proc_ = Fd(open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    // Our own thread's /proc directory in the host's procfs: after setns,
+    // mountinfo and the fd magic links are read through it, never through
+    // whatever the container's namespace has at /proc. The thread's, not
+    // the process's: only this thread enters the container, and
+    // /proc/self/mountinfo would show the main thread's (the host's) mounts.
+    proc_ = Fd(open("/proc/thread-self", O_PATH | O_DIRECTORY | O_CLOEXEC));
     struct statfs sfs{};
-    if (!proc_.valid() || fstatfs(proc_.get(), &sfs) < 0) throw sys_error(kEnterStep, "/proc/self", errno);
-    if (sfs.f_type != PROC_SUPER_MAGIC) throw HookError(kEnterStep, "/proc/self", "is not a procfs (refused)");
+    if (!proc_.valid() || fstatfs(proc_.get(), &sfs) < 0) throw sys_error(kEnterStep, "/proc/thread-self", errno);
+    if (sfs.f_type != PROC_SUPER_MAGIC) throw HookError(kEnterStep, "/proc/thread-self", "is not a procfs (refused)");
     return maps;
 }
 
@@ -199,15 +202,19 @@ HeldMount LinuxSys::clone_bind(const SpecMount& m) {
 }
 
 void LinuxSys::enter_mount_ns() {
+    // setns(CLONE_NEWNS) needs a root and working directory of our own: a
+    // thread shares them with the process until it unshares them (and then
+    // the main thread keeps the host's).
+    if (unshare(CLONE_FS) < 0) throw sys_error(kEnterStep, "unshare CLONE_FS", errno);
     if (setns(nsfd_.get(), CLONE_NEWNS) < 0) throw sys_error(kEnterStep, "mount namespace", errno);
     // setns moved our root and working directory to the namespace's root;
     // the working directory becomes our host procfs directory, for magic_link.
-    if (fchdir(proc_.get()) < 0) throw sys_error(kEnterStep, "/proc/self", errno);
+    if (fchdir(proc_.get()) < 0) throw sys_error(kEnterStep, "/proc/thread-self", errno);
 }
 
 std::string LinuxSys::read_mountinfo() {
     return read_fd_text(Fd(openat(proc_.get(), "mountinfo", O_RDONLY | O_CLOEXEC)), "read mountinfo",
-                        "/proc/self/mountinfo");
+                        "/proc/thread-self/mountinfo");
 }
 
 Fd LinuxSys::open_rootfs(const std::string& host_path) {

@@ -103,12 +103,12 @@ int run_hook(const Context& ctx) {
     LivePlan live = plan_live(state.pid, state.bundle, mounts_made, r.plan);
     const std::optional<uint32_t> host_uid = process_host_uid(ctx, state.pid, mounts_made, config_path);
     // Every input is read and checked (plan_live is pure): from here on the
-    // hook, and the worker it forks to pin and enter the container, can
+    // hook, and the worker thread that pins and enters the container, can
     // make only the calls the rest of the run needs.
     enter_sandbox(SandboxProfile::Hook);
     // The worker gets what is left of the hook's deadline.
     const auto worker_deadline = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    auto actions = apply_in_child(live, [] { return std::make_unique<LinuxSys>(); }, worker_deadline);
+    auto actions = apply_in_worker(live, [] { return std::make_unique<LinuxSys>(); }, worker_deadline);
     for (const auto& a : actions) ctx.log.debug(a);
 
     // Only when the record adds something (a restart of a container whose

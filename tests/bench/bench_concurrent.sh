@@ -76,9 +76,12 @@ for rt in "${RUNTIMES[@]}"; do RT_CMDS+=("${RT_CMD[$rt]}"); done
 bench_containers_init oah-bench-concurrent "${RT_CMDS[@]}"
 bench_build_timeit "$WORK"
 # The shipped example policy, so that neither /etc nor the environment
-# changes what is measured; its records go to the work dir, not the host's
-# state dir (the same filesystem here).
+# changes what is measured; its records go to a tmpfs of this run's, as the
+# default state_dir /run/oci-agent-hook is on a tmpfs where systemd runs
+# (not the host's state dir; unmounted at exit with the rest of $WORK).
 POLICY=$WORK/policy.json
+mkdir -m 0700 "$WORK/state"
+mount -t tmpfs -o size=16m,mode=0700 oah-bench-state "$WORK/state" || bench_die "cannot mount the records' tmpfs"
 jq --arg d "$WORK/state" '.state_dir = $d' "$BENCH_ROOT/config.json.example" > "$POLICY"
 unset OCI_AGENT_HOOK_CONFIG AGENT_TMP_SIZE
 

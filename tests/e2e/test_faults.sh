@@ -10,16 +10,16 @@
 #    from before, config.json is byte-identical to the original or to what
 #    a whole run records, the bundle holds nothing else (a hidden temporary
 #    file only beside the untouched original), and no process of the hook
-#    is left: the parent is gone, and so must be its worker, which lives in
-#    the container's mount namespace.
+#    is left: the hook is gone, and with it its worker thread, which lives
+#    in the container's mount namespace.
 # 2. A worker that hangs: a FUSE filesystem that never answers (fuse_hang)
 #    is mounted at the rootfs's /workspace, with /workspace/cache an excluded
 #    path, in a private mount namespace the runtime runs in (the host never
 #    sees the mount). (a) With hooks[].timeout 2, the runtime kills the hook
-#    after 2 s: the worker, stuck in the FUSE lookup, must die with its
-#    parent (PR_SET_PDEATHSIG), checked while the FUSE mount still hangs.
-#    (b) Without a timeout, the hook's own deadline (10 s in all) kills the
-#    worker and fails the start with one line naming the rootfs.
+#    after 2 s: the worker thread, stuck in the FUSE lookup, must die with
+#    the hook, checked while the FUSE mount still hangs. (b) Without a
+#    timeout, the hook's own deadline (10 s in all) fails the start with one
+#    line naming the rootfs, and the hook's exit ends the stuck worker.
 # Both: the sentinels and the host's mounts unchanged, nothing new in the
 # work directory outside the bundles.
 #
@@ -244,7 +244,7 @@ fuse_start() {
 fuse_start fuse-timeout 2
 check "hooks[].timeout 2 on a hung worker: the start fails" [ "$rc" -ne 0 ]
 check "hooks[].timeout 2 on a hung worker: the runtime gave up after about 2 s" [ "$elapsed" -ge 1500 -a "$elapsed" -lt 8000 ]
-check "hooks[].timeout 2 on a hung worker: the worker died with its parent" [ "$survivors" -eq 0 ]
+check "hooks[].timeout 2 on a hung worker: the worker died with the hook" [ "$survivors" -eq 0 ]
 check "hooks[].timeout 2 on a hung worker: the workload did not run" [ ! -e "$MARKER_DIR/ran" ]
 check "hooks[].timeout 2 on a hung worker: config.json unchanged" [ "$(cat "$BUNDLE/config.json")" = "$config_before" ]
 check_host_unchanged "hooks[].timeout 2 on a hung worker"
@@ -255,7 +255,7 @@ check "no timeout, a hung worker: the start fails" [ "$rc" -ne 0 ]
 check "no timeout, a hung worker: within the hook's 10 s deadline" [ "$elapsed" -ge 8000 -a "$elapsed" -lt 14000 ]
 check "no timeout, a hung worker: one line" one_line "$msg"
 check "no timeout, a hung worker: the line names the rootfs and the deadline" \
-    has_re "$msg" "^oci-agent-hook: createRuntime: apply in container: $ROOTFS: worker process gave no result within [0-9]+ ms and was killed"
+    has_re "$msg" "^oci-agent-hook: createRuntime: apply in container: $ROOTFS: worker gave no result within [0-9]+ ms; it is stopped with the hook"
 check "no timeout, a hung worker: no hook process left" [ "$survivors" -eq 0 ]
 check "no timeout, a hung worker: config.json unchanged" [ "$(cat "$BUNDLE/config.json")" = "$config_before" ]
 check_host_unchanged "no timeout, a hung worker"

@@ -2,10 +2,10 @@
 # The hook sandboxes itself (hook/sandbox.hpp) and keeps no environment.
 #
 # The evidence is the kernel's, through strace: the hook entry runs the hook
-# under `strace -f`, so the trace holds every call of the hook and of the
-# worker it forks into the container, with what the kernel answered. The
+# under `strace -f`, so the trace holds every call of the hook and of its
+# worker thread in the container, with what the kernel answered. The
 # hook must set no_new_privs and load its filter (both answered 0) before
-# it makes its first mount and before it forks the worker; nothing after the
+# it makes its first mount and before it starts the worker; nothing after the
 # filter may be answered EPERM (a call the allow-list forgot, on the path
 # this runtime and this mode take: the ENOSYS run takes the fallbacks); and
 # the TZ file the entry's environment names is never opened (glibc's
@@ -53,6 +53,16 @@ in_order() {
 no_new_privs_then_filter() { in_order 'prctl\(PR_SET_NO_NEW_PRIVS, 1.*= 0$' "$filter_loaded"; }
 # $1: ERE of the call that must come after the filter (and must be there).
 after_the_filter() { in_order "$filter_loaded" "$1"; }
+# Every clone of the hook makes a thread: a fork would be refused, and none
+# is tried. (strace -f prints the flags; a clone without CLONE_THREAD, or
+# a fork or vfork, is a process.)
+no_fork() {
+    local forks
+    forks=$(grep -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$trace" | grep -v 'CLONE_THREAD' | head -n 3)
+    [ -z "$forks" ] && grep -qE '^[0-9]+ +clone3?\(.*CLONE_THREAD' "$trace" && return 0
+    printf '     processes forked: %s\n' "${forks:-none, and no thread either}"
+    return 1
+}
 nothing_refused() {
     local refused
     refused=$(after_filter "$trace" | grep -E '= -1 EPERM|SIGSYS' | head -n 5)
@@ -88,7 +98,8 @@ run_container "$b"
 check "sandboxed hook: the container runs" expect_rc 0
 check "sandboxed hook: /tmp is the planned 512m noexec tmpfs" expect_tmpfs /tmp noexec 524288
 check "sandboxed hook: no_new_privs, then the seccomp filter, both answered 0" no_new_privs_then_filter
-check "sandboxed hook: the worker is forked after the filter (it inherits it)" after_the_filter '^[0-9]+ +(clone|clone3|fork|vfork)\('
+check "sandboxed hook: the worker thread is started after the filter (it inherits it)" after_the_filter '^[0-9]+ +(clone|clone3)\(.*CLONE_THREAD'
+check "sandboxed hook: no process is forked (only the worker thread)" no_fork
 check "sandboxed hook: the first mount is made after the filter" after_the_filter '^[0-9]+ +(fsmount|mount|move_mount)\('
 check "sandboxed hook: config.json is replaced after the filter" after_the_filter '^[0-9]+ +rename(at2?)?\(.*config\.json'
 check "sandboxed hook: the record is written after the filter, its directory made" after_the_filter "^[0-9]+ +mkdir(at)?\\(.*$state_dir\""

@@ -34,6 +34,8 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "hook/error.hpp"
@@ -145,16 +147,26 @@ void denied_for_precreate() {
     expect("mkdirat", "EPERM", result(syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent/x", 0755)));
 }
 
-// What hook mode does, in `dir` (made before the sandbox): the worker, its
-// pipe and deadline, the pidfd, the home, the atomic write.
+// What hook mode does, in `dir` (made before the sandbox): the worker
+// thread and its own root and cwd, the pidfd, the home, the atomic write;
+// and no process of its own (the worker is a thread).
 void allowed_for_hook(const std::string& dir) {
-    int fds[2];
-    expect("pipe2", "ok", result(::pipe2(fds, O_CLOEXEC)));
-    pid_t child = ::fork();
-    if (child == 0) ::_exit(7);
-    int status = 0;
-    expect("fork + wait4", "ok", result(child > 0 && ::waitpid(child, &status, 0) == child && WEXITSTATUS(status) == 7 ? 0 : -1));
+    std::string unshared = "not run";
+    try {
+        std::thread worker([&] { unshared = result(syscall(SYS_unshare, CLONE_FS)); });
+        worker.join();
+        expect("a thread (std::thread)", "ok", "ok");
+    } catch (const std::system_error& e) {
+        expect("a thread (std::thread)", "ok", e.what());
+    }
+    expect("unshare(CLONE_FS) on the thread", "ok", unshared);
+    expect("unshare(CLONE_NEWNS)", "EPERM", result(syscall(SYS_unshare, CLONE_NEWNS)));
+    long child = syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (child == 0) ::_exit(0);
+    if (child > 0) ::waitpid(static_cast<pid_t>(child), nullptr, 0);
+    expect("clone (fork)", "EPERM", result(child));
     expect("clone3 (glibc falls back)", "ENOSYS", result(syscall(SYS_clone3, nullptr, 0)));
+    expect("prctl(PR_SET_PDEATHSIG)", "EPERM", result(::prctl(PR_SET_PDEATHSIG, SIGKILL)));
     expect("pidfd_open", "ok", result(syscall(SYS_pidfd_open, getpid(), 0), true));
     const std::string home = dir + "/home";
     expect("mkdirat", "ok", result(::mkdirat(AT_FDCWD, home.c_str(), 0755)));
@@ -167,7 +179,6 @@ void allowed_for_hook(const std::string& dir) {
     expect("statx", "ok", result(::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx)));
     expect("fcntl(F_DUPFD_CLOEXEC)", "ok", result(::fcntl(fd, F_DUPFD_CLOEXEC, 0), true));
     expect("fcntl(F_SETFL)", "EPERM", result(::fcntl(fd, F_SETFL, O_NONBLOCK)));
-    expect("prctl(PR_SET_PDEATHSIG)", "ok", result(::prctl(PR_SET_PDEATHSIG, SIGKILL)));
     // The hook's own atomic write (it replaces an existing file), twice:
     // the second one also looks for temp files a dead writer left.
     const std::string final_name = dir + "/config.json";

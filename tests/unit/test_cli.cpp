@@ -109,3 +109,47 @@ TEST_CASE("doctor and df: pids, labels, formats") {
     CHECK(parse_cli({"oci-agent-hook", "doctor", "--id", "a", "--pid", "3"}).exit_code == 2);
     CHECK(parse_cli({"oci-agent-hook", "doctor"}).error == "oci-agent-hook: doctor: --pid or --id is required\n");
 }
+
+// parse_cli defines only the subcommand argv[1] names (the start-path
+// saving); every command must parse the same whether it comes first or
+// after a global option, which defines them all.
+TEST_CASE("a command first parses as it does after a global option") {
+    const std::vector<std::vector<std::string>> commands = {
+        {"createRuntime"}, {"prestart"}, {"poststop"}, {"precreate"},
+        {"rewrite", "--bundle", "/b", "--dry-run"}, {"check-config", "/x.json"},
+        {"ps", "--format", "json", "--state-dir", "/s"}, {"sweep", "--path", "/t", "--dry-run"},
+        {"sweep", "--teardown", "--uid", "1000", "--path", "/t"},
+        {"install", "--engine", "podman", "--dry-run"}, {"uninstall", "--engine", "docker", "--runtime-name", "x"},
+        {"doctor", "--id", "c1", "--format", "json"}, {"df", "--pid", "7", "--name", "a"},
+        // usage errors too
+        {"rewrite"}, {"createRuntime", "--bogus"}, {"ps", "--state-dir", "rel"}, {"sweep", "--uid", "5"},
+        {"doctor"}, {"install", "--engine", "runc"}, {"df", "--format", "xml"},
+    };
+    for (const auto& command : commands) {
+        std::vector<std::string> first = {"oci-agent-hook"}, after = {"oci-agent-hook", "--config", "/p.json"};
+        first.insert(first.end(), command.begin(), command.end());
+        after.insert(after.end(), command.begin(), command.end());
+        first.insert(first.end(), {"--config", "/p.json"});
+        CAPTURE(first);
+        const auto a = parse_cli(first), b = parse_cli(after);
+        CHECK(a.exit_code == b.exit_code);
+        CHECK((a.exit_code == -1 || !a.error.empty()));
+        CHECK(a.options.command == b.options.command);
+        CHECK(a.options.config_path == b.options.config_path);
+        CHECK(a.options.bundle == b.options.bundle);
+        CHECK(a.options.dry_run == b.options.dry_run);
+        CHECK(a.options.engine == b.options.engine);
+        CHECK(a.options.runtime_name == b.options.runtime_name);
+        CHECK(a.options.check_file == b.options.check_file);
+        CHECK(a.options.state_dir == b.options.state_dir);
+        CHECK(a.options.format == b.options.format);
+        CHECK(a.options.sweep_paths == b.options.sweep_paths);
+        CHECK(a.options.teardown == b.options.teardown);
+        CHECK(a.options.teardown_uid == b.options.teardown_uid);
+        CHECK(a.options.targets.size() == b.options.targets.size());
+    }
+    // The subcommand's own help is still whole.
+    auto help = parse_cli({"oci-agent-hook", "doctor", "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.output.find("--format") != std::string::npos);
+}

@@ -26,7 +26,7 @@ const char* const kNeverAllowed[] = {
     "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev", "bpf", "perf_event_open",
     "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon",
     "keyctl", "add_key", "request_key", "open_by_handle_at", "name_to_handle_at", "memfd_create",
-    "unshare", "chroot", "pivot_root", "setuid", "setgid", "setresuid", "setgroups", "capset",
+    "chroot", "pivot_root", "setuid", "setgid", "setresuid", "setgroups", "capset",
     "userfaultfd", "io_uring_setup", "seccomp", "personality", "fspick",
 };
 
@@ -44,6 +44,9 @@ TEST_CASE("sandbox profiles: every name is a syscall of x86_64 or aarch64 (a typ
 }
 
 TEST_CASE("sandbox profiles: dangerous calls are on neither list") {
+    // unshare only with CLONE_FS (a thread's own root and cwd), in hook
+    // mode only; checked in "argument rules".
+    CHECK(by_name(SandboxProfile::Precreate).count("unshare") == 0);
     for (auto profile : {SandboxProfile::Hook, SandboxProfile::Precreate}) {
         auto m = by_name(profile);
         for (const char* name : kNeverAllowed) {
@@ -67,24 +70,29 @@ TEST_CASE("sandbox profiles: precreate allows a subset of hook mode, without pro
         CHECK(precreate.count(name) == 0);
     }
     // What hook mode's steps need.
-    for (const char* name : {"clone", "wait4", "pidfd_open", "setns", "openat2", "fsopen", "fsconfig", "fsmount",
-                             "move_mount", "open_tree", "mount_setattr", "mount", "mkdirat", "fchownat",
+    for (const char* name : {"clone", "rseq", "unshare", "pidfd_open", "setns", "openat2", "fsopen", "fsconfig",
+                             "fsmount", "move_mount", "open_tree", "mount_setattr", "mount", "mkdirat", "fchownat",
                              "fchmodat", "statx", "fstatfs", "fsync", "rename", "unlink", "exit_group", "flock",
-                             "linkat", "getdents64", "fchdir", "getppid"}) {
+                             "linkat", "getdents64", "fchdir"}) {
         INFO(std::string(name));
         CHECK(hook.count(name) == 1);
+    }
+    // The worker is a thread: nothing to wait for, kill or tie to the hook.
+    for (const char* name : {"wait4", "kill", "getppid", "prctl", "pipe2", "execve", "vfork", "fork"}) {
+        INFO(std::string(name));
+        CHECK(hook.count(name) == 0);
     }
 }
 
 TEST_CASE("sandbox profiles: argument rules") {
     auto hook = by_name(SandboxProfile::Hook);
     CHECK(hook.at("socket") == ArgRule::UnixSocketOnly);
-    CHECK(hook.at("clone") == ArgRule::NoNewNamespaces);
+    CHECK(hook.at("clone") == ArgRule::ThreadOnly);  // not a fork
+    CHECK(hook.at("unshare") == ArgRule::FsOnly);    // not a namespace
     CHECK(hook.at("clone3") == ArgRule::Enosys);
     CHECK(hook.at("mmap") == ArgRule::NoExec);
     CHECK(hook.at("mprotect") == ArgRule::NoExec);
     CHECK(hook.at("ioctl") == ArgRule::TcgetsOnly);  // not TIOCSTI into a terminal, say
-    CHECK(hook.at("prctl") == ArgRule::DeathSignalOnly);  // not PR_SET_DUMPABLE, PR_SET_SECCOMP...
     CHECK(hook.at("fcntl") == ArgRule::FdFlagsOnly);
     CHECK(by_name(SandboxProfile::Precreate).count("prctl") == 0);
     // Every namespace a process can be created in.
