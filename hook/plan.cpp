@@ -182,7 +182,7 @@ Json apply_to_spec(Json config, const Plan& plan, bool* changed) {
         differs = differs || order[pos] != pos;
         ordered.push_back(std::move(mounts[order[pos]]));
     }
-    config["mounts"] = std::move(ordered);
+    oci::member(config, "mounts") = std::move(ordered);
     if (changed) *changed = differs;
     return config;
 }

@@ -56,9 +56,9 @@ bool registered(const Json& config, const HookEntry& entry) {
 Json register_hook(Json config, const HookEntry& entry, bool* changed) {
     bool add = !registered(config, entry);
     if (add) {
-        Json& hooks = config["hooks"];
+        Json& hooks = oci::member(config, "hooks");
         if (!hooks.is_object()) hooks = Json::object();
-        Json& stage = hooks[entry_stage(entry)];
+        Json& stage = oci::member(hooks, entry_stage(entry));
         if (!stage.is_array()) stage = Json::array();
         stage.push_back(entry.to_json());
     }

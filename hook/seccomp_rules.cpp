@@ -150,7 +150,9 @@ Json apply_mount_lockdown(Json config, const SyscallTable& table, const std::str
     if (!add.empty())
         rules.push_back(Json{{"names", std::move(add)}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEperm}});
     seccomp["syscalls"] = std::move(rules);
-    config["linux"]["seccomp"] = std::move(seccomp);
+    Json& linux_section = oci::member(config, "linux");
+    if (linux_section.is_null()) linux_section = Json::object();
+    oci::member(linux_section, "seccomp") = std::move(seccomp);
     if (changed) *changed = true;
     return config;
 }

@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iomanip>
 #include <memory>
+#include <ostream>
 
 #include "../hook/error.hpp"
 #include "../hook/fd.hpp"
@@ -76,8 +78,18 @@ std::size_t indentation_bytes(const Json& v, std::size_t budget, std::size_t dep
     return total;
 }
 
-std::string dump(const Json& doc) {
-    return (indentation_bytes(doc, kMaxIndentationBytes) <= kMaxIndentationBytes ? doc.dump(2) : doc.dump()) + "\n";
+namespace {
+// 2: indented by 2; -1: compact (nlohmann's dump() argument).
+int indent_for(const Json& doc) {
+    return indentation_bytes(doc, kMaxIndentationBytes) <= kMaxIndentationBytes ? 2 : -1;
+}
+}  // namespace
+
+std::string dump(const Json& doc) { return doc.dump(indent_for(doc)) + "\n"; }
+
+void dump_to(std::ostream& out, const Json& doc) {
+    const int indent = indent_for(doc);
+    out << std::setw(indent < 0 ? 0 : indent) << doc << '\n';
 }
 
 namespace {

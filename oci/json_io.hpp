@@ -1,6 +1,7 @@
 #pragma once
 // Bounded reads and atomic writes of JSON documents. Errors are
 // agenthook::HookError naming the step, the file and the reason.
+#include <iosfwd>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -42,6 +43,9 @@ Json parse_object(const std::string& text, const std::string& name);
 // far less than the bound.
 inline constexpr std::size_t kMaxIndentationBytes = std::size_t{16} << 20;
 std::string dump(const Json& doc);
+// dump(doc), written straight to `out`: no copy of the whole text in memory
+// (precreate's output, megabytes at 10,000 mounts).
+void dump_to(std::ostream& out, const Json& doc);
 // What indenting by 2 adds to the compact form of `v` (at `depth` levels
 // in): each element of a non-empty array or object on its own line, a
 // newline and 2 spaces a level, the closing bracket too, a space after each

@@ -3,20 +3,24 @@
 # (C = 8 and 32), each `<runtime> run` of `true` in a bundle of its own
 # (scripts/make-bundle.sh), with oci-agent-hook registered at
 # createRuntime, with a no-op hook (dd of=/dev/null at createRuntime: it
-# reads the state on its stdin and nothing else) and with no hook; on runc and on crun (through scripts/crun-hybrid, as the e2e tests
-# run it). One untimed warm-up round, then ROUNDS timed rounds; in a round
+# reads the state on its stdin and nothing else), with no hook, and with
+# tests/bench/contract_floor.c ("floor": the least kernel work the
+# contract takes, without any of the hook's checks; built here, static-pie
+# like the hook); on runc and on crun (through scripts/crun-hybrid, as the
+# e2e tests run it). One untimed warm-up round, then ROUNDS timed rounds; in a round
 # every runtime and burst size runs each variant once, the variants' order
 # rotated by one each round, so all are measured side by side under the
 # same load. Prints, per runtime, burst size and variant, the median and
 # the 99th percentile (nearest rank) of the start latency, the median CPU
-# per start, and the ratios hook/no-op and hook/no hook. Never fails on
-# timing.
+# per start, and the ratios hook/no-op, hook/no hook, floor/no-op (what
+# the contract itself costs) and hook/floor (what the hook adds to it).
+# Never fails on timing.
 #
 # Usage: tests/bench/bench_concurrent.sh [BUILD_DIR] [ROUNDS]
 #   BUILD_DIR   holds oci-agent-hook (default: build-bench if built, else build)
 #   ROUNDS      timed rounds (default 6: 48 starts per variant at C=8 and
-#               192 at C=32, on each runtime; 1,440 starts with the warm-up,
-#               about 3 minutes on 2 quiet cores)
+#               192 at C=32, on each runtime; 2,240 starts with the warm-up,
+#               about 1 to 2 minutes on 2 quiet cores)
 # Environment: BENCH_RUNTIMES (default "runc crun"; a missing crun is left
 #              out with a note), BENCH_BURSTS (default "8 32"),
 #              BENCH_BASE_HOOK (another oci-agent-hook binary, an earlier
@@ -87,7 +91,7 @@ unset OCI_AGENT_HOOK_CONFIG AGENT_TMP_SIZE
 
 # ---- bundles: MAXC per variant, each with its own rootfs --------------------------
 # A variant's bundles share one config.json.orig (root.path is relative).
-VARIANTS=(hook noop none)
+VARIANTS=(hook noop none floor)
 BASE_HOOK=${BENCH_BASE_HOOK:-}
 if [[ -n $BASE_HOOK ]]; then
     [[ -x $BASE_HOOK ]] || bench_die "BENCH_BASE_HOOK: '$BASE_HOOK' is not an executable"
@@ -115,6 +119,11 @@ make_variant noop --hook /bin/dd
 jq '.hooks.createRuntime[0].args = ["dd", "of=/dev/null", "status=none"]' "$WORK/noop/config.json.orig" > "$WORK/noop/c.json"
 mv -- "$WORK/noop/c.json" "$WORK/noop/config.json.orig"
 make_variant none
+FLOOR=$WORK/contract_floor
+"${CC:-cc}" -O2 -Wall -static-pie -fPIE -o "$FLOOR" "$BENCH_DIR/contract_floor.c" || bench_die "cannot compile contract_floor.c"
+make_variant floor --hook "$FLOOR"
+jq --arg f "$FLOOR" '.hooks.createRuntime[0].args = [$f]' "$WORK/floor/config.json.orig" > "$WORK/floor/c.json"
+mv -- "$WORK/floor/c.json" "$WORK/floor/config.json.orig"
 
 # ---- bursts -------------------------------------------------------------------------
 declare -A WALL CPU
@@ -152,7 +161,7 @@ burst() {
             CPU[$rt/$c/$v]+="$cpu "
         fi
     done
-    if [[ $v == hook || $v == base ]]; then
+    if [[ $v == hook || $v == base || $v == floor ]]; then
         bad=$(for ((i = 0; i < c; i++)); do echo "$WORK/$v/$i/config.json"; done |
             xargs jq -r 'select(.mounts | any(.destination == "/tmp" and .type == "tmpfs") | not) | input_filename')
         [[ -z $bad ]] || bench_die "the hook did not record the /tmp tmpfs in: $bad"
@@ -198,6 +207,9 @@ for rt in "${RUNTIMES[@]}"; do
         printf '%-28s %6s hook/noop median %s, p99 %s (target 1.03: %s, 1.10: %s); hook/none median %s, p99 %s\n' \
             "" "$c" "$rm_" "$rp" "$(verdict "$rm_" 1.03)" "$(verdict "$rp" 1.10)" \
             "$(ratio "${MED[hook]}" "${MED[none]}")" "$(ratio "${P99[hook]}" "${P99[none]}")"
+        printf '%-28s %6s floor/noop median %s, p99 %s; hook/floor median %s, p99 %s\n' "" "$c" \
+            "$(ratio "${MED[floor]}" "${MED[noop]}")" "$(ratio "${P99[floor]}" "${P99[noop]}")" \
+            "$(ratio "${MED[hook]}" "${MED[floor]}")" "$(ratio "${P99[hook]}" "${P99[floor]}")"
         [[ -z $BASE_HOOK ]] || printf '%-28s %6s hook/base median %s, p99 %s; base/noop median %s, p99 %s\n' "" "$c" \
             "$(ratio "${MED[hook]}" "${MED[base]}")" "$(ratio "${P99[hook]}" "${P99[base]}")" \
             "$(ratio "${MED[base]}" "${MED[noop]}")" "$(ratio "${P99[base]}" "${P99[noop]}")"

@@ -136,3 +136,24 @@ TEST_CASE("write_file_atomic removes temporary files of killed writers, not of l
     CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 2);
     fs::remove_all(dir);
 }
+
+TEST_CASE("member: finds or appends a key, and moves (never copies) the other members when the object grows") {
+    oci::Json config = oci::parse_object(R"({"ociVersion":"1.0.2","mounts":[{"destination":"/proc"}],"linux":{}})", "c");
+    auto& members = static_cast<oci::Json::object_t::Container&>(config.get_ref<oci::Json::object_t&>());
+    members.shrink_to_fit();
+    REQUIRE(members.size() == members.capacity());  // the next key makes it grow
+    const auto* mounts_before = config["mounts"].get_ptr<const oci::Json::array_t*>();
+
+    oci::Json& hooks = oci::member(config, "hooks");
+    CHECK(hooks.is_null());
+    hooks = oci::Json::object();
+    // The same array, moved with its member: a copy (nlohmann's operator[]) allocates another.
+    CHECK(config["mounts"].get_ptr<const oci::Json::array_t*>() == mounts_before);
+    CHECK(config.dump() ==
+          R"({"ociVersion":"1.0.2","mounts":[{"destination":"/proc"}],"linux":{},"hooks":{}})");
+    // An existing key: the same value, nothing added.
+    CHECK(&oci::member(config, "linux") == &config["linux"]);
+    CHECK(config.size() == 4);
+    oci::Json not_object = oci::Json::array();
+    CHECK_THROWS(oci::member(not_object, "x"));
+}
