@@ -1,10 +1,10 @@
 #include "sandbox_filter.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sched.h>
 #include <sys/socket.h>
 
 #include <cerrno>

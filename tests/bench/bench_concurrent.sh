@@ -105,10 +105,16 @@ make_variant() {  # make_variant VARIANT [make-bundle options]
     mv -- "$WORK/$v/0/config.json" "$WORK/$v/config.json.orig"
     for ((i = 1; i < MAXC; i++)); do cp -a -- "$WORK/$v/0" "$WORK/$v/$i"; done
 }
+edit_variant() {  # edit_variant VARIANT JQ_ARG...: jq over the variant's config.json.orig, in place
+    local v=$1
+    shift
+    jq "$@" "$WORK/$v/config.json.orig" > "$WORK/$v/c.json" || bench_die "jq failed on the '$v' config"
+    mv -- "$WORK/$v/c.json" "$WORK/$v/config.json.orig"
+}
 hook_variant() {  # hook_variant VARIANT BINARY: the fixed policy, passed on the hook's command line
     make_variant "$1" --hook "$2"
-    jq --arg p "$POLICY" '.hooks.createRuntime[0].args += ["--config", $p]' "$WORK/$1/config.json.orig" > "$WORK/$1/c.json"
-    mv -- "$WORK/$1/c.json" "$WORK/$1/config.json.orig"
+    # shellcheck disable=SC2016 # $p is jq's
+    edit_variant "$1" --arg p "$POLICY" '.hooks.createRuntime[0].args += ["--config", $p]'
 }
 hook_variant hook "$HOOK"
 [[ -z $BASE_HOOK ]] || hook_variant base "$BASE_HOOK"
@@ -116,14 +122,13 @@ hook_variant hook "$HOOK"
 # crun fails a start whose hook exits without reading it (EPIPE), so
 # /bin/true, enough for runc, is no floor on crun.
 make_variant noop --hook /bin/dd
-jq '.hooks.createRuntime[0].args = ["dd", "of=/dev/null", "status=none"]' "$WORK/noop/config.json.orig" > "$WORK/noop/c.json"
-mv -- "$WORK/noop/c.json" "$WORK/noop/config.json.orig"
+edit_variant noop '.hooks.createRuntime[0].args = ["dd", "of=/dev/null", "status=none"]'
 make_variant none
 FLOOR=$WORK/contract_floor
-"${CC:-cc}" -O2 -Wall -static-pie -fPIE -o "$FLOOR" "$BENCH_DIR/contract_floor.c" || bench_die "cannot compile contract_floor.c"
+bench_cc "$FLOOR" contract_floor.c -static-pie -fPIE
 make_variant floor --hook "$FLOOR"
-jq --arg f "$FLOOR" '.hooks.createRuntime[0].args = [$f]' "$WORK/floor/config.json.orig" > "$WORK/floor/c.json"
-mv -- "$WORK/floor/c.json" "$WORK/floor/config.json.orig"
+# shellcheck disable=SC2016 # $f is jq's
+edit_variant floor --arg f "$FLOOR" '.hooks.createRuntime[0].args = [$f]'
 
 # ---- bursts -------------------------------------------------------------------------
 declare -A WALL CPU

@@ -59,10 +59,16 @@ bench_container_args() {
 
 # bench_build_timeit DIR: compiles timeit.c into DIR; sets TIMEIT.
 bench_build_timeit() {
-    local cc=${CC:-cc}
-    command -v "$cc" > /dev/null || bench_die "no C compiler ($cc) for tests/bench/timeit.c"
     TIMEIT=$1/timeit
-    "$cc" -O2 -Wall -o "$TIMEIT" "$BENCH_DIR/timeit.c" || bench_die "cannot compile timeit.c"
+    bench_cc "$TIMEIT" timeit.c
+}
+
+# bench_cc OUT SOURCE [FLAGS...]: compiles tests/bench/SOURCE into OUT.
+bench_cc() {
+    local cc=${CC:-cc} out=$1 src=$2
+    shift 2
+    command -v "$cc" > /dev/null || bench_die "no C compiler ($cc) for tests/bench/$src"
+    "$cc" -O2 -Wall "$@" -o "$out" "$BENCH_DIR/$src" || bench_die "cannot compile $src"
 }
 
 # bench_work NAME: a work directory $WORK (removed at exit unless
