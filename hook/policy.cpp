@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <regex>
 #include <set>
+#include <string_view>
 
 #include "../oci/json_io.hpp"
 #include "../oci/mount.hpp"
@@ -246,6 +247,51 @@ std::optional<std::string> cleanup_pattern_problem(const std::string& pattern) {
 
 namespace {
 
+// The largest number a match.annotations regex may write in a back-reference
+// (\N) or a repeat count ({n,m}). libstdc++ reads those numbers into a long
+// without an overflow check (undefined behaviour, found by fuzz_policy with
+// \6666666666666666666666), and a count above its state limit is refused
+// anyway, so a larger one can only be a mistake.
+constexpr unsigned long kMaxRegexNumber = 99999;
+
+// Why std::regex must not compile this pattern, or nullopt. Only the numbers
+// std::regex reads as integers are checked: the digits after a backslash
+// (anywhere: the scanner reads them there too) and those after an unescaped
+// '{' outside a bracket expression.
+std::optional<std::string> regex_number_problem(const std::string& pattern) {
+    auto number_at = [&](std::size_t i) {
+        std::size_t end = i;
+        while (end < pattern.size() && pattern[end] >= '0' && pattern[end] <= '9') ++end;
+        return std::string_view(pattern).substr(i, end - i);
+    };
+    auto too_big = [](std::string_view digits) {
+        while (!digits.empty() && digits.front() == '0') digits.remove_prefix(1);
+        return digits.size() > std::to_string(kMaxRegexNumber).size() ||
+               (!digits.empty() && std::stoul(std::string(digits)) > kMaxRegexNumber);
+    };
+    bool in_bracket = false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        std::string_view digits;
+        if (c == '\\') {
+            digits = number_at(i + 1);
+            if (digits.empty()) ++i;  // an escaped character: never a '{', '[' or ']'
+        } else if (c == '[' && !in_bracket) {
+            in_bracket = true;
+        } else if (c == ']' && in_bracket) {
+            in_bracket = false;
+        } else if (c == '{' && !in_bracket) {
+            for (std::size_t j = i + 1; j < pattern.size() && pattern[j] != '}'; ++j) {
+                const std::string_view count = number_at(j);
+                if (too_big(count)) return "a repeat count above " + std::to_string(kMaxRegexNumber);
+                j += count.empty() ? 0 : count.size() - 1;
+            }
+        }
+        if (too_big(digits)) return "a back-reference number above " + std::to_string(kMaxRegexNumber);
+    }
+    return std::nullopt;
+}
+
 // cleanup: a bad age or pattern is an error (fail closed: a typo must not
 // make the sweep remove more, or younger, files than the operator meant).
 void parse_cleanup(Reader& r, const Json& doc, Cleanup& c) {
@@ -365,11 +411,16 @@ Policy parse_policy(const Json& doc, const std::string& source, Warnings& warnin
                 r.fail(at, std::string("expected string (a regex), got ") + value.type_name());
                 continue;
             }
+            const std::string& pattern = value.get_ref<const std::string&>();
+            if (auto why = regex_number_problem(pattern)) {
+                r.fail(at, "invalid regex \"" + pattern + "\": " + *why);
+                continue;
+            }
             try {
-                std::regex check(value.get<std::string>());
-                p.match_annotations[key] = value.get<std::string>();
+                std::regex check(pattern);
+                p.match_annotations[key] = pattern;
             } catch (const std::regex_error& e) {
-                r.fail(at, "invalid regex \"" + value.get<std::string>() + "\": " + e.what());
+                r.fail(at, "invalid regex \"" + pattern + "\": " + e.what());
             }
         }
     const Json* seccomp = r.section(doc, "seccomp", {"deny_mount"});

@@ -477,6 +477,31 @@ TEST_CASE("runtime.path and match.annotations") {
                          doctest::Contains("match.annotations.k: invalid regex \"(x\""), PolicyError);
 }
 
+TEST_CASE("match.annotations: numbers std::regex reads as integers are bounded") {
+    auto parse_match = [](const std::string& pattern) {
+        Warnings w;
+        return parse_policy(oci::Json{{"match", {{"annotations", {{"k", pattern}}}}}}, "p.json", w);
+    };
+    // libstdc++ multiplies these into a long unchecked: refused before std::regex sees them.
+    for (const char* bad : {R"((a)\6666666666666666666666)", R"((a)\100000)", R"(a{100000})", R"(a{1,6666666666666666666666})",
+                            R"(a{ 123456789012})", R"([x]\99999999999999999999)", R"(((\\\6666666666666666666666)))"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_WITH_AS(parse_match(bad), doctest::Contains("match.annotations.k: invalid regex"), PolicyError);
+    }
+    CHECK_THROWS_WITH_AS(parse_match(R"(a{100000})"), doctest::Contains("a repeat count above 99999"), PolicyError);
+    CHECK_THROWS_WITH_AS(parse_match(R"((a)\100000)"), doctest::Contains("a back-reference number above 99999"),
+                         PolicyError);
+    // Digits elsewhere are text: in a bracket, after an escaped brace, plain, or with leading zeros.
+    for (const char* good : {R"(v1234567890123456789012)", R"([{12345678901234567890}])", R"(\{12345678901234567890\})",
+                             R"((a)\1)", R"(a{2,999})", R"(a{00000000000000000000003})", R"(x\\123456789012)"}) {
+        CAPTURE(good);
+        CHECK(parse_match(good).match_annotations.at("k") == good);
+    }
+    Policy p = parse_match(R"(run-(\d+)-\1)");
+    CHECK(matches_annotations(p, oci::Json{{"k", "run-42-42"}}));
+    CHECK_FALSE(matches_annotations(p, oci::Json{{"k", "run-42-43"}}));
+}
+
 TEST_CASE("seccomp.deny_mount") {
     Warnings w;
     CHECK(parse_policy(oci::Json::object(), "p.json", w).seccomp_deny_mount);  // default on
