@@ -232,4 +232,11 @@ TEST_CASE("describe_seccomp_change: the --dry-run line") {
                             {"syscalls", {{{"names", {"read", "mount"}}, {"action", "SCMP_ACT_ALLOW"}},
                                           {{"names", {"ptrace"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}});
     CHECK(describe_seccomp_change(allow_list, lock(allow_list)) == "~ change linux.seccomp (mount lockdown)");
+    // An errnoRet that is no int (fuzz_seccomp: 4e89 made nlohmann's value<int> convert out of range).
+    Json odd_errno = spec({{"defaultAction", "SCMP_ACT_ALLOW"},
+                           {"syscalls", {{{"names", {"ptrace"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 4.4e89}},
+                                         {{"names", {"kexec_load"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", "1"}}}}});
+    CHECK(describe_seccomp_change(odd_errno, lock(odd_errno)).value_or("none") ==
+          "~ change linux.seccomp (mount lockdown): EPERM for mount, umount2, mount_setattr, move_mount, open_tree, "
+          "fsopen, fsconfig, fsmount, fspick");
 }
