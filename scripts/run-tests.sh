@@ -15,4 +15,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh"
 export E2E_REQUIRED=${E2E_REQUIRED:-1}
 cd "${BUILD_DIR:-$top/build}"
-ctest --output-on-failure "$@"
+status=0
+ctest --output-on-failure "$@" || status=$?
+# A long run's log may be cut in the middle: repeat the end of each failed
+# test's output (where fuzz.sh and the e2e tests put their findings) last.
+if ((status != 0)) && [[ -f Testing/Temporary/LastTestsFailed.log ]]; then
+    while IFS=: read -r _ name; do
+        echo "=== $name failed; the end of its output ==="
+        awk -v test="$name" '$0 ~ "^[0-9]+/[0-9]+ Test: " && $NF == test { mine = 1; next }
+            mine && /^Output:/ { getline; grab = 1; next }
+            grab && /^<end of output>/ { exit }
+            grab' Testing/Temporary/LastTest.log | cut -c1-300 | tail -n 60
+    done < Testing/Temporary/LastTestsFailed.log
+fi
+exit "$status"
