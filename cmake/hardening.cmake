@@ -36,11 +36,7 @@ if(OCI_AGENT_HOOK_HARDEN)
   add_link_options(-Wl,-z,relro,-z,now,-z,noexecstack)
 endif()
 
-# oci_agent_hook_link_mode(TARGET): static-pie (hardened) or static, unless
-# OCI_AGENT_HOOK_STATIC is off or sanitizers are on (they need the dynamic
-# loader); then a dynamic PIE (hardened) or the compiler's default.
-#
-# A static link also drops the sections nothing refers to (the binary runs
+# A static link drops the sections nothing refers to (the binary runs
 # on every container start: less text to fault in, fewer relocations) and,
 # where the linker can, packs the relative relocations (DT_RELR): the
 # static-pie start code applies them in a compact loop.
@@ -49,6 +45,10 @@ check_linker_flag(CXX "-Wl,-z,pack-relative-relocs" OCI_AGENT_HOOK_HAVE_RELR)
 if(OCI_AGENT_HOOK_STATIC AND NOT OCI_AGENT_HOOK_SANITIZE)
   add_compile_options(-ffunction-sections -fdata-sections)
 endif()
+
+# oci_agent_hook_link_mode(TARGET): static-pie (hardened) or static, unless
+# OCI_AGENT_HOOK_STATIC is off or sanitizers are on (they need the dynamic
+# loader); then a dynamic PIE (hardened) or the compiler's default.
 function(oci_agent_hook_link_mode target)
   if(OCI_AGENT_HOOK_STATIC AND NOT OCI_AGENT_HOOK_SANITIZE)
     target_link_options(${target} PRIVATE -Wl,--gc-sections)

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <regex>
 #include <set>
-#include <string_view>
 
 #include "../oci/json_io.hpp"
 #include "../oci/mount.hpp"
@@ -256,38 +255,36 @@ constexpr unsigned long kMaxRegexNumber = 99999;
 
 // Why std::regex must not compile this pattern, or nullopt. Only the numbers
 // std::regex reads as integers are checked: the digits after a backslash
-// (anywhere: the scanner reads them there too) and those after an unescaped
-// '{' outside a bracket expression.
+// (anywhere: the scanner reads them there too) and those between an
+// unescaped '{' outside a bracket expression and the next unescaped '}'.
 std::optional<std::string> regex_number_problem(const std::string& pattern) {
-    auto number_at = [&](std::size_t i) {
+    // The length of the run of digits at i; `too_big` says if it is above the bound.
+    auto digits_at = [&](std::size_t i, bool& too_big) {
+        unsigned long value = 0;
         std::size_t end = i;
-        while (end < pattern.size() && pattern[end] >= '0' && pattern[end] <= '9') ++end;
-        return std::string_view(pattern).substr(i, end - i);
+        for (; end < pattern.size() && pattern[end] >= '0' && pattern[end] <= '9'; ++end)
+            if (value <= kMaxRegexNumber) value = value * 10 + static_cast<unsigned long>(pattern[end] - '0');
+        too_big = value > kMaxRegexNumber;
+        return end - i;
     };
-    auto too_big = [](std::string_view digits) {
-        while (!digits.empty() && digits.front() == '0') digits.remove_prefix(1);
-        return digits.size() > std::to_string(kMaxRegexNumber).size() ||
-               (!digits.empty() && std::stoul(std::string(digits)) > kMaxRegexNumber);
-    };
-    bool in_bracket = false;
+    bool in_bracket = false, in_brace = false, too_big = false;
     for (std::size_t i = 0; i < pattern.size(); ++i) {
         const char c = pattern[i];
-        std::string_view digits;
         if (c == '\\') {
-            digits = number_at(i + 1);
-            if (digits.empty()) ++i;  // an escaped character: never a '{', '[' or ']'
-        } else if (c == '[' && !in_bracket) {
-            in_bracket = true;
-        } else if (c == ']' && in_bracket) {
-            in_bracket = false;
-        } else if (c == '{' && !in_bracket) {
-            for (std::size_t j = i + 1; j < pattern.size() && pattern[j] != '}'; ++j) {
-                const std::string_view count = number_at(j);
-                if (too_big(count)) return "a repeat count above " + std::to_string(kMaxRegexNumber);
-                j += count.empty() ? 0 : count.size() - 1;
-            }
+            const std::size_t n = digits_at(i + 1, too_big);
+            if (too_big) return "a back-reference number above " + std::to_string(kMaxRegexNumber);
+            i += n > 0 ? n : 1;  // the digits, or the one escaped character
+        } else if (in_bracket) {
+            in_bracket = c != ']';
+        } else if (in_brace) {
+            const std::size_t n = digits_at(i, too_big);
+            if (too_big) return "a repeat count above " + std::to_string(kMaxRegexNumber);
+            if (n > 0) i += n - 1;
+            else in_brace = c != '}';
+        } else {
+            in_bracket = c == '[';
+            in_brace = c == '{';
         }
-        if (too_big(digits)) return "a back-reference number above " + std::to_string(kMaxRegexNumber);
     }
     return std::nullopt;
 }

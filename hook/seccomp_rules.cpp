@@ -170,7 +170,7 @@ std::optional<std::string> describe_seccomp_change(const Json& before, const Jso
     // The rule apply_mount_lockdown added: an EPERM rule `before` lacks.
     const Json old_rules = was.is_object() ? was.value("syscalls", Json::array()) : Json::array();
     for (const Json& rule : now.value("syscalls", Json::array()))
-        if (rule.value("action", "") == "SCMP_ACT_ERRNO" && rule.contains("errnoRet") && rule["errnoRet"] == kEperm &&
+        if (rule.value("action", "") == "SCMP_ACT_ERRNO" && rule.value("errnoRet", Json()) == kEperm &&
             std::find(old_rules.begin(), old_rules.end(), rule) == old_rules.end()) {
             line += ": EPERM for";
             for (std::size_t i = 0; i < rule["names"].size(); ++i) line += (i ? ", " : " ") + rule["names"][i].get<std::string>();
